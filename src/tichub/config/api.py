@@ -1,0 +1,19 @@
+"""The API at /api/v1: mounts every app's router. Docs at /api/v1/docs."""
+
+from ninja import NinjaAPI
+
+from tichub.accounts.api import router as accounts_router
+from tichub.core.api import router as core_router
+from tichub.core.api_support import AUTH, install_error_handlers
+
+api = NinjaAPI(
+    title="TICHub API",
+    version="1",
+    description="Testing, inspection and certification cluster platform. Errors: {code, message, fields}.",
+    auth=AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("/", accounts_router)
+api.add_router("/", core_router)

@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.urls import include, path
+
+from tichub.config.api import api
+
+urlpatterns = [
+    path("", include("tichub.core.urls")),
+    path("accounts/", include("tichub.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler400 = "tichub.core.views.bad_request"
+handler403 = "tichub.core.views.permission_denied"
+handler404 = "tichub.core.views.page_not_found"
+handler500 = "tichub.core.views.server_error"

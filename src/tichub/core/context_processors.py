@@ -1,0 +1,27 @@
+"""Navigation by role: each entry shows only if the actor may open it."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .routes import actor_of
+
+NAVIGATION = [
+    ("core:dashboard", _("工作台"), "signed_in"),
+    ("accounts:organisation", _("本组织"), "organisation.view"),
+    ("accounts:members", _("成员"), "membership.view"),
+    ("core:audit_list", _("审计记录"), "audit.view"),
+    ("accounts:tokens", _("API 令牌"), "token.use"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    actor = actor_of(request)
+    items = [{"url": reverse(name), "label": label} for name, label, action in NAVIGATION if actor.can(action)]
+    return {
+        "nav_items": items,
+        "actor": actor,
+        "my_organisations": getattr(request, "organisations", {}),
+    }

@@ -1,0 +1,51 @@
+"""The policy table: which roles may perform which action. Deny by default.
+
+Rendered into docs/permissions.md by `tichub permissions_doc`; every URL and API route declares one of these
+actions (or PUBLIC / SIGNED_IN) and the generic permission suite walks them all.
+"""
+
+from dataclasses import dataclass
+
+from tichub.accounts.choices import Role
+
+PUBLIC = "public"  # anyone, signed in or not; rate-limited where it serves data
+SIGNED_IN = "signed_in"  # any signed-in user, whatever organisation (own profile, own security settings)
+
+ENTERPRISE_ROLES = frozenset(Role.for_kind("enterprise"))
+INSTITUTION_ROLES = frozenset(Role.for_kind("institution"))
+OPERATOR_ROLES = frozenset(Role.for_kind("operator"))
+EVERY_ROLE = ENTERPRISE_ROLES | INSTITUTION_ROLES | OPERATOR_ROLES
+ADMINS = frozenset({Role.ENTERPRISE_OWNER, Role.INSTITUTION_ADMIN, Role.OPERATOR_ADMIN})
+
+
+@dataclass(frozen=True)
+class Policy:
+    action: str
+    roles: frozenset[str]
+    writes: bool
+    en: str
+    zh: str
+
+
+def _table(*policies: Policy) -> dict[str, Policy]:
+    return {policy.action: policy for policy in policies}
+
+
+POLICIES: dict[str, Policy] = _table(
+    Policy("organisation.view", EVERY_ROLE, False, "See the active organisation's profile", "查看本组织信息"),
+    Policy(
+        "organisation.update", ADMINS, True, "Edit the organisation's profile and security", "修改本组织信息与安全设置"
+    ),
+    Policy("membership.view", EVERY_ROLE, False, "See the organisation's members and roles", "查看成员与角色"),
+    Policy(
+        "membership.manage", ADMINS, True, "Invite people, change roles, remove members", "邀请成员、调整角色、移除成员"
+    ),
+    Policy(
+        "audit.view", ADMINS | {Role.QUALITY_MANAGER}, False, "Read and export the audit trail", "查看并导出审计记录"
+    ),
+    Policy("numbering.manage", frozenset({Role.INSTITUTION_ADMIN}), True, "Set numbering rules", "设置编号规则"),
+    Policy("token.use", EVERY_ROLE, True, "Create and revoke own API tokens", "创建和撤销个人 API 令牌"),
+    Policy(
+        "operator.organisations", OPERATOR_ROLES, False, "List every organisation of the cluster", "查看集聚区所有组织"
+    ),
+)

@@ -1,0 +1,51 @@
+"""Walk every URL and API route: each declares a policy and behaves for anonymous, wrong organisation,
+missing role and allowed actors (core.testing.permissions)."""
+
+import pytest
+
+from tichub.core.testing import permissions as perm
+from tichub.core.testing.routes import all_routes
+
+from .accounts import permission_cases as _accounts  # noqa: F401  (registers cases)
+
+ROUTES = all_routes()
+IDS = [str(r) for r in ROUTES]
+
+
+def test_routes_are_found():
+    names = {r.name for r in ROUTES}
+    assert {"core:home", "accounts:members", "GET /api/v1/members", "DELETE /api/v1/tokens/{token_id}"} <= names
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=IDS)
+def test_route_declares_policy(route):
+    assert route.policy, f"{route} ({route.path}) declares no policy: decorate it with @policy(...)"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=IDS)
+def test_route_has_case(route):
+    assert perm.case_for(route) is not None, f"{route} needs a permission case (core.testing.permissions.case)"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ROUTES, ids=IDS)
+def test_anonymous(route):
+    perm.check_anonymous(route, perm.case_for(route))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ROUTES, ids=IDS)
+def test_missing_role(route):
+    perm.check_missing_role(route, perm.case_for(route))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ROUTES, ids=IDS)
+def test_wrong_organisation(route):
+    perm.check_wrong_organisation(route, perm.case_for(route))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ROUTES, ids=IDS)
+def test_allowed(route):
+    perm.check_allowed(route, perm.case_for(route))
