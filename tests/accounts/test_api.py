@@ -94,3 +94,15 @@ def test_openapi_docs_are_served():
     assert Client().get("/api/v1/docs").status_code == 200
     schema = Client().get("/api/v1/openapi.json").json()
     assert "/api/v1/audit-events" in schema["paths"]
+
+
+def test_operator_lists_organisations_and_others_cannot():
+    from tichub.core.testing.factories import OperatorFactory, OrganisationFactory
+
+    operator, enterprise = OperatorFactory(), OrganisationFactory(name_zh="某企业")
+    InstitutionFactory(name_zh="某中心")
+    client = signed_in(member(operator, Role.OPERATOR_ANALYST), operator)
+    body = client.get("/api/v1/organisations?kind=institution").json()
+    assert [o["name_zh"] for o in body["items"]] == ["某中心"]
+    denied = signed_in(member(enterprise, Role.ENTERPRISE_MEMBER), enterprise).get("/api/v1/organisations")
+    assert denied.status_code == 403

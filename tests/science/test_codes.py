@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import doctest
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -326,3 +328,14 @@ def test_changing_any_single_character_invalidates(body: str, data: st.DataObjec
     replacement = data.draw(st.sampled_from([c for c in USCC_ALPHABET if c != code[position]]))
     mutated = code[:position] + replacement + code[position + 1 :]
     assert not is_valid_uscc(mutated)
+
+
+# --- documentation --------------------------------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "science" / "codes.md"
+
+
+def test_documentation_examples_run() -> None:
+    failures, attempted = doctest.testfile(str(DOCS), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert attempted > 0
+    assert failures == 0

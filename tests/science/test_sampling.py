@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import doctest
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -644,3 +646,14 @@ def test_history_keeps_every_lot() -> None:
     assert (first.index, first.accepted, first.nonconforming, first.switching_score) == (1, True, 0, 3)
     assert (second.state_before, second.state_after, second.clause) == ("normal", "normal", None)
     assert (third.state_before, third.state_after, third.clause) == ("normal", "tightened", "9.3.1")
+
+
+# --- documentation --------------------------------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "science" / "sampling.md"
+
+
+def test_documentation_examples_run() -> None:
+    failures, attempted = doctest.testfile(str(DOCS), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert attempted > 0
+    assert failures == 0

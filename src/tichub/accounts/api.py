@@ -53,6 +53,15 @@ def organisation_patch(request: HttpRequest, payload: OrganisationPatch):
     return services.organisation_update(actor=actor_of(request), **payload.dict(exclude_unset=True))
 
 
+@router.get("/organisations", response=list[OrganisationOut])
+@policy("operator.organisations", api=True)
+@paginate
+def organisations(request: HttpRequest, kind: str | None = None):
+    """Every organisation of the cluster (the operator's view), optionally of one kind."""
+    orgs = selectors.organisations_all(actor_of(request))
+    return orgs.filter(kind=kind) if kind else orgs
+
+
 @router.get("/members", response=list[MemberOut])
 @policy("membership.view", api=True)
 @paginate

@@ -105,37 +105,12 @@ def code_letter(lot_size: int, level: str) -> str:
 
 #: The 26 preferred AQLs of the master tables, in column order (percent nonconforming up to 10, nonconformities
 #: per 100 items for all of them; see ISO 2859-1:1999 clause 5.2).
-AQL_VALUES: tuple[Decimal, ...] = tuple(
-    Decimal(text)
-    for text in (
-        "0.010",
-        "0.015",
-        "0.025",
-        "0.040",
-        "0.065",
-        "0.10",
-        "0.15",
-        "0.25",
-        "0.40",
-        "0.65",
-        "1.0",
-        "1.5",
-        "2.5",
-        "4.0",
-        "6.5",
-        "10",
-        "15",
-        "25",
-        "40",
-        "65",
-        "100",
-        "150",
-        "250",
-        "400",
-        "650",
-        "1000",
-    )
-)
+# fmt: off
+AQL_VALUES: tuple[Decimal, ...] = tuple(Decimal(text) for text in (
+    "0.010", "0.015", "0.025", "0.040", "0.065", "0.10", "0.15", "0.25", "0.40", "0.65", "1.0", "1.5", "2.5",
+    "4.0", "6.5", "10", "15", "25", "40", "65", "100", "150", "250", "400", "650", "1000",
+))
+# fmt: on
 
 # Decimal("1") == Decimal("1.0") and both hash alike, so this dict matches an AQL regardless of trailing zeros.
 _AQL_COLUMN: dict[Decimal, int] = {aql: column for column, aql in enumerate(AQL_VALUES)}
@@ -186,24 +161,9 @@ def _normalise_inspection(inspection: str) -> str:
 # The sample size of a plan is the one of the row (code letter) where the plan is printed, not of the row where
 # the arrow starts; see clause 10.2 ("the sample size to be used is given by the new code letter").
 
-_NORMAL_SAMPLE_SIZES: dict[str, int] = {
-    "A": 2,
-    "B": 3,
-    "C": 5,
-    "D": 8,
-    "E": 13,
-    "F": 20,
-    "G": 32,
-    "H": 50,
-    "J": 80,
-    "K": 125,
-    "L": 200,
-    "M": 315,
-    "N": 500,
-    "P": 800,
-    "Q": 1250,
-    "R": 2000,
-}
+_NORMAL_SAMPLE_SIZES: dict[str, int] = dict(
+    zip("ABCDEFGHJKLMNPQR", (2, 3, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500, 800, 1250, 2000), strict=True)
+)
 
 # Table 2-A, single sampling plans for normal inspection.
 # AQL columns: .010 .015 .025 .040 .065 .10 .15 .25 .40 .65 1.0 1.5 2.5 4.0 6.5 10 15 25 40 65 100 ... 1000
@@ -251,24 +211,9 @@ _TABLE_2B_GRID: dict[str, str] = {
 
 # Table 2-C, single sampling plans for reduced inspection (1999 edition: Re = Ac + 1). Its sample sizes differ from
 # Tables 2-A/2-B for the same letter (e.g. K is 50, not 125), so it has its own size column.
-_REDUCED_SAMPLE_SIZES: dict[str, int] = {
-    "A": 2,
-    "B": 2,
-    "C": 2,
-    "D": 3,
-    "E": 5,
-    "F": 8,
-    "G": 13,
-    "H": 20,
-    "J": 32,
-    "K": 50,
-    "L": 80,
-    "M": 125,
-    "N": 200,
-    "P": 315,
-    "Q": 500,
-    "R": 800,
-}
+_REDUCED_SAMPLE_SIZES: dict[str, int] = dict(
+    zip("ABCDEFGHJKLMNPQR", (2, 2, 2, 3, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500, 800), strict=True)
+)
 
 # AQL columns: .010 .015 .025 .040 .065 .10 .15 .25 .40 .65 1.0 1.5 2.5 4.0 6.5 10 15 25 40 65 100 ... 1000
 _TABLE_2C_GRID: dict[str, str] = {
@@ -683,8 +628,8 @@ class Switching:
 
 def _one_step_tighter_accept(plan: Plan) -> int:
     """Ac of the normal plan one AQL step tighter, at the same sample size (for 9.3.3.2 a) 1))."""
-    if plan.aql is not None and plan.code_letter in _MASTER_TABLES["normal"].cells:
-        column = _AQL_COLUMN[plan.aql]
+    column = _AQL_COLUMN.get(plan.aql) if isinstance(plan.aql, Decimal) else None
+    if column is not None and plan.code_letter in _MASTER_TABLES["normal"].cells:
         if column > 0:
             cell = _MASTER_TABLES["normal"].cells[plan.code_letter][column - 1]
             # Next to any printed plan with Ac >= 2 the tighter column holds a plan on the same row (same n).
