@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import doctest
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
@@ -23,12 +22,6 @@ from tichub.science.codes import (
     uscc_check_character,
     validate_uscc,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    """Shadow tests/conftest.py's Django cache reset: this module is pure Python and runs with ``-p no:django``."""
-    yield
 
 
 def _reference_check_digit(body: str) -> int:

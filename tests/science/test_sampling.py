@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import doctest
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,13 +23,6 @@ from tichub.science.sampling import (
     plan_for_code_letter,
     single_sampling_plan,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    """Shadow tests/conftest.py's Django cache reset: this module is pure Python and runs with ``-p no:django``."""
-    yield
-
 
 NORMAL_LETTERS = "ABCDEFGHJKLMNPQR"
 NORMAL_SIZES = dict(
@@ -607,6 +599,17 @@ def test_record_checks_its_inputs() -> None:
     with pytest.raises(ValueError, match="negative"):
         machine.record(True, nonconforming=-1, plan=NORMAL_J_10)
     assert machine.history == ()  # nothing recorded by the refused calls
+
+
+def test_a_refused_call_changes_nothing() -> None:
+    machine = Switching()
+    _normal_lot(machine, 3)  # one lot not accepted
+    with pytest.raises(ValueError, match="number of nonconforming"):
+        machine.record(False, plan=NORMAL_J_10)  # would be the second rejection, but is refused
+    with pytest.raises(ValueError, match="not an acceptance number"):
+        machine.record(False, nonconforming=9, plan=Plan("J", 80, 4, 5))
+    assert _normal_lot(machine, 0) is SwitchingState.NORMAL
+    assert len(machine.history) == 2
     with pytest.raises(ValueError, match="cannot start discontinued"):
         Switching("discontinued")
     with pytest.raises(ValueError):

@@ -33,7 +33,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "science" / "uncertainty.m
 # Table H.1 of the GUM. d and θ are intermediate quantities made of components with their own dof, so they
 # are modelled as sums (d = d̄ + d1 + d2, θ = θ̄ + Δ): this is what lets Welch-Satterthwaite see ν for each
 # component, as the GUM does. The Type B half-widths are the GUM's own (α_s: ±2e-6 /°C; δα: ±1e-6 /°C;
-# δθ: ±0.050 °C, H.1.3.2-H.1.3.6); the table's 1.2e-6, 0.58e-6 and 0.029 are those divided by √3 and
+# δθ: ±0.050 °C, H.1.3.3-H.1.3.6); the table's 1.2e-6, 0.58e-6 and 0.029 are those divided by √3 and
 # rounded, and using the rounded figures gives u_c = 31.71 nm and ν_eff = 16.64 instead of the quoted values.
 H1_INPUTS = {
     "l_s": Input.normal("50000623.6", 25, 18, label="calibration of the standard (H.1.3.1)"),
@@ -71,7 +71,7 @@ def test_gum_h1_end_gauge() -> None:
     assert result.value == pytest.approx(50_000_838.6, abs=1e-6)
     # GUM H.1.4: u_c(l) = 32 nm, 31.7 nm unrounded; the exact divisors give 31.66 nm.
     assert result.standard_uncertainty == pytest.approx(31.66, abs=0.01)
-    # GUM H.1.6: ν_eff(l) = 16.7 (G.2b with the exact figures: 16.75), truncated to 16 for the t table.
+    # GUM H.1.6: ν_eff(l) by G.2b (16.75 with the exact figures) is truncated to 16 for the t table.
     assert result.dof == pytest.approx(16.75, abs=0.01)
     assert result.coverage_factor == pytest.approx(stats.t.ppf(0.975, 16))
     assert result.coverage_factor == pytest.approx(2.12, abs=0.005)  # GUM Table G.2, ν = 16

@@ -541,9 +541,24 @@ class Switching:
                     f"{'accepted' if plan.accepts(nonconforming) else 'not accepted'}, but accepted={accepted}"
                 )
 
-        clause: str | None = None
+        # Every check comes before any counter moves, so a refused call leaves the scheme exactly as it was.
         if state is SwitchingState.NORMAL:
-            clause = self._record_normal(accepted, nonconforming, plan, production_steady, approved_by_authority)
+            if plan is None:
+                raise ValueError("on normal inspection the switching score needs the plan used for the lot (9.3.3.2)")
+            if plan.accept >= 2 and nonconforming is None:
+                raise ValueError(
+                    "with Ac >= 2 the switching score needs the number of nonconforming items (9.3.3.2 a) 1))"
+                )
+
+        clause: str | None = None
+        if state is SwitchingState.NORMAL and plan is not None:
+            # 9.3.3.2 a) 1) compares the count with the Ac of the AQL one step tighter; None means the 0/1 rule.
+            passes_tighter = (
+                nonconforming <= _one_step_tighter_accept(plan)
+                if plan.accept >= 2 and nonconforming is not None
+                else None
+            )
+            clause = self._record_normal(accepted, passes_tighter, production_steady, approved_by_authority)
         elif state is SwitchingState.TIGHTENED:
             clause = self._record_tightened(accepted)
         else:
@@ -574,13 +589,10 @@ class Switching:
     def _record_normal(
         self,
         accepted: bool,
-        nonconforming: int | None,
-        plan: Plan | None,
+        passes_tighter: bool | None,
         production_steady: bool,
         approved_by_authority: bool,
     ) -> str | None:
-        if plan is None:
-            raise ValueError("on normal inspection the switching score needs the plan used for the lot (9.3.3.2)")
         self._normal_window.append(accepted)
         # 9.3.1: two lots not accepted within five or fewer consecutive lots. Checking after every lot, the first
         # such pair always ends at the current lot, so the last five results are enough.
@@ -588,15 +600,12 @@ class Switching:
             self._enter(SwitchingState.TIGHTENED)
             return "9.3.1"
 
-        if plan.accept >= 2:
-            if nonconforming is None:
-                raise ValueError(
-                    "with Ac >= 2 the switching score needs the number of nonconforming items (9.3.3.2 a) 1))"
-                )
-            # "add 3 if the lot would have been accepted if the AQL had been one step tighter; otherwise reset".
-            self._score = self._score + 3 if nonconforming <= _one_step_tighter_accept(plan) else 0
+        if passes_tighter is not None:
+            # Ac >= 2: "add 3 if the lot would have been accepted if the AQL had been one step tighter; otherwise
+            # reset the switching score to zero".
+            self._score = self._score + 3 if passes_tighter else 0
         else:
-            # "when the acceptance number is 0 or 1, add 2 if the lot is accepted; otherwise reset to zero".
+            # Ac 0 or 1: "add 2 if the lot is accepted; otherwise reset the switching score to zero".
             self._score = self._score + 2 if accepted else 0
 
         if self._score >= 30 and production_steady and approved_by_authority:
@@ -629,12 +638,11 @@ class Switching:
 def _one_step_tighter_accept(plan: Plan) -> int:
     """Ac of the normal plan one AQL step tighter, at the same sample size (for 9.3.3.2 a) 1))."""
     column = _AQL_COLUMN.get(plan.aql) if isinstance(plan.aql, Decimal) else None
-    if column is not None and plan.code_letter in _MASTER_TABLES["normal"].cells:
-        if column > 0:
-            cell = _MASTER_TABLES["normal"].cells[plan.code_letter][column - 1]
-            # Next to any printed plan with Ac >= 2 the tighter column holds a plan on the same row (same n).
-            if isinstance(cell, int):
-                return cell
+    if column and plan.code_letter in _MASTER_TABLES["normal"].cells:  # column 0 (AQL 0.010) never has Ac >= 2
+        cell = _MASTER_TABLES["normal"].cells[plan.code_letter][column - 1]
+        # Next to any printed plan with Ac >= 2 the tighter column holds a plan on the same row (same n).
+        if isinstance(cell, int):
+            return cell
     # Hand-made plans without an AQL: the tables' diagonal structure gives the same answer from Ac alone.
     if plan.accept not in _NORMAL_ACCEPT_SEQUENCE:
         raise ValueError(f"Ac={plan.accept} is not an acceptance number of Table 2-A; cannot score the lot")

@@ -136,7 +136,7 @@ class Input:
     def arcsine(cls, value: Number, half_width: Number, dof: Number = math.inf, label: str = "") -> Input:
         """Type B input for a sinusoidal (U-shaped) variation of amplitude a: u = a/√2.
 
-        Used in GUM H.1.3.2 for the cyclic temperature variation Δ; the distribution is JCGM 101 6.4.6.
+        Used in GUM H.1.3.4 for the cyclic temperature variation Δ; the distribution is JCGM 101 6.4.6.
         """
         return cls(_to_float(value), _half_width(half_width) / math.sqrt(2), _to_dof(dof), "arcsine", label)
 
