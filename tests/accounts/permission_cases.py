@@ -3,7 +3,7 @@
 from tichub.accounts import services
 from tichub.accounts.choices import Role
 from tichub.core.tenancy import Actor
-from tichub.core.testing.factories import member
+from tichub.core.testing.factories import OrganisationFactory, member
 from tichub.core.testing.permissions import Setup, case
 
 
@@ -62,3 +62,12 @@ case("PATCH /api/v1/organisation", method="PATCH", build=lambda org, user: Setup
 case("POST /api/v1/invitations", method="POST", build=_invite)
 case("POST /api/v1/tokens", method="POST", build=lambda org, user: Setup(data={"name": "laptop", "scope": "read"}))
 case("DELETE /api/v1/tokens/{token_id}", method="DELETE", build=_token)
+case(
+    "POST /api/v1/organisations/{organisation_id}/activation",
+    method="POST",
+    kind="operator",
+    cluster_wide=True,
+    build=lambda org, user: Setup(
+        kwargs={"organisation_id": OrganisationFactory().pk}, data={"active": False, "reason": "licence expired"}
+    ),
+)

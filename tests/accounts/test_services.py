@@ -236,3 +236,45 @@ def test_enterprise_register_makes_an_owner():
     )
     assert org.kind == OrganisationKind.ENTERPRISE
     assert list(Membership.objects.filter(user=user).values_list("role", flat=True)) == [Role.ENTERPRISE_OWNER]
+
+
+class TestOperatorActivation:
+    def operator_admin(self):
+        from tichub.core.testing.factories import OperatorFactory
+
+        operator = OperatorFactory()
+        user = member(operator, Role.OPERATOR_ADMIN)
+        return Actor(user=user, organisation=operator, roles=frozenset({Role.OPERATOR_ADMIN}))
+
+    def test_deactivation_needs_a_reason_and_is_audited(self):
+        actor = self.operator_admin()
+        lab = InstitutionFactory()
+        with pytest.raises(ServiceError) as exc:
+            services.organisation_set_active(actor=actor, organisation_id=lab.pk, active=False, reason=" ")
+        assert exc.value.fields == {"reason": ["请说明原因。"]}
+        assert Organisation.objects.get(pk=lab.pk).is_active
+        services.organisation_set_active(actor=actor, organisation_id=lab.pk, active=False, reason="CMA revoked")
+        assert not Organisation.objects.get(pk=lab.pk).is_active
+        event = AuditEvent.objects.get(action="organisation.deactivate")
+        assert (event.reason, event.after) == ("CMA revoked", {"is_active": False})
+
+    def test_operator_cannot_deactivate_itself(self):
+        actor = self.operator_admin()
+        with pytest.raises(Conflict):
+            services.organisation_set_active(actor=actor, organisation_id=actor.tenant_id, active=False, reason="x")
+
+
+class TestProfile:
+    def test_change_password_requires_the_current_one(self):
+        user = UserFactory()
+        with pytest.raises(ServiceError) as exc:
+            services.user_change_password(user=user, current="wrong", new="Brand-New-Pass-77")
+        assert list(exc.value.fields) == ["current_password"]
+        with pytest.raises(ServiceError) as exc:
+            services.user_change_password(user=user, current=PASSWORD, new="short")
+        assert list(exc.value.fields) == ["new_password"]
+        user.refresh_from_db()
+        assert user.check_password(PASSWORD)
+        services.user_change_password(user=user, current=PASSWORD, new="Brand-New-Pass-77")
+        user.refresh_from_db()
+        assert user.check_password("Brand-New-Pass-77")

@@ -9,6 +9,7 @@ from tichub.core.routes import actor_of, policy
 
 from . import selectors, services
 from .schemas import (
+    ActivationIn,
     InvitationIn,
     InvitationOut,
     MemberOut,
@@ -60,6 +61,13 @@ def organisations(request: HttpRequest, kind: str | None = None):
     """Every organisation of the cluster (the operator's view), optionally of one kind."""
     orgs = selectors.organisations_all(actor_of(request))
     return orgs.filter(kind=kind) if kind else orgs
+
+
+@router.post("/organisations/{organisation_id}/activation", response={200: OrganisationOut, **ERRORS})
+@policy("operator.organisations.manage", api=True)
+def organisation_activation(request: HttpRequest, organisation_id: int, payload: ActivationIn):
+    """Suspend (active=false) or restore an organisation, with a reason. Its tokens stop working at once."""
+    return services.organisation_set_active(actor=actor_of(request), organisation_id=organisation_id, **payload.dict())
 
 
 @router.get("/members", response=list[MemberOut])

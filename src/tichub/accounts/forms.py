@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .choices import InstitutionLevel, Ownership, Role, TokenScope
@@ -9,6 +10,20 @@ class LoginForm(forms.Form):
         label=_("电子邮箱"), widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
     password = forms.CharField(label=_("密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=100)
+    language = forms.ChoiceField(label=_("语言"), choices=settings.LANGUAGES)
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(
+        label=_("当前密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password = forms.CharField(
+        label=_("新密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
 
 class CodeForm(forms.Form):

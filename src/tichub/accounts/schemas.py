@@ -16,6 +16,7 @@ class OrganisationOut(Schema):
     level: str
     institution_kinds: list[str]
     require_2fa: bool
+    is_active: bool
 
 
 class OrganisationPatch(Schema):
@@ -25,6 +26,11 @@ class OrganisationPatch(Schema):
     address_zh: str | None = Field(None, max_length=300)
     address_en: str | None = Field(None, max_length=300)
     require_2fa: bool | None = None
+
+
+class ActivationIn(Schema):
+    active: bool
+    reason: str = Field(max_length=500)
 
 
 class MembershipOut(Schema):

@@ -122,10 +122,33 @@ def user_set_password(*, user: User, password: str) -> None:
         audit_record(actor=Actor(user=user), action="user.password_set", obj=user)
 
 
-def user_set_language(*, user: User, language: str) -> None:
+def user_update_profile(*, user: User, name: str, language: str) -> User:
+    if not name.strip():
+        raise ServiceError.field("name", _("请填写姓名。"), code="required")
     if language not in dict(settings.LANGUAGES):
         raise ServiceError.field("language", _("不支持的语言。"))
-    User.objects.filter(pk=user.pk).update(language=language)
+    with transaction.atomic():
+        before = snapshot(user, ("name", "language"))
+        user.name, user.language = name.strip(), language
+        user.save(update_fields=["name", "language"])
+        audit_record(
+            actor=Actor(user=user),
+            action="user.update",
+            obj=user,
+            before=before,
+            after=snapshot(user, ("name", "language")),
+        )
+    return user
+
+
+def user_change_password(*, user: User, current: str, new: str) -> None:
+    """A signed-in person changes their password; the current one must be given."""
+    if not user.check_password(current):
+        raise ServiceError.field("current_password", _("当前密码不正确。"), code="invalid_credentials")
+    try:
+        user_set_password(user=user, password=new)
+    except ServiceError as exc:
+        raise ServiceError(exc.message, code=exc.code, fields={"new_password": exc.fields["password"]}) from exc
 
 
 def requires_2fa(user: User, organisations: dict[Organisation, frozenset[str]]) -> bool:
@@ -234,6 +257,31 @@ def organisation_create(*, actor: Actor, owner: User | None = None, **values: An
             after=snapshot(org, ORGANISATION_FIELDS),
             organisation_id=org.pk,
         )
+    return org
+
+
+def organisation_set_active(*, actor: Actor, organisation_id: int, active: bool, reason: str) -> Organisation:
+    """The operator suspends or restores an organisation: its members and API tokens stop (or resume) working."""
+    actor.require("operator.organisations.manage")
+    if not reason.strip():
+        raise ServiceError.field("reason", _("请说明原因。"), code="required")
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().filter(pk=organisation_id).first()
+        if org is None:
+            raise NotFound(_("没有此组织。"))
+        if org.pk == actor.organisation_id and not active:
+            raise Conflict(_("不能停用自己所在的运营组织。"), code="self_deactivation")
+        if org.is_active != active:
+            org.is_active = active
+            org.save(update_fields=["is_active"])
+            audit_record(
+                actor=actor,
+                action="organisation.activate" if active else "organisation.deactivate",
+                obj=org,
+                before={"is_active": not active},
+                after={"is_active": active},
+                reason=reason,
+            )
     return org
 
 

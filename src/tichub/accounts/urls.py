@@ -14,6 +14,7 @@ urlpatterns = [
     path("password-reset/<uidb64>/<token>/", views.password_reset_confirm, name="password_reset_confirm"),
     path("password-reset/done/", views.password_reset_done, name="password_reset_done"),
     path("switch/", views.switch_organisation, name="switch"),
+    path("profile/", views.profile, name="profile"),
     path("organisation/", views.organisation, name="organisation"),
     path("members/", views.members, name="members"),
     path("members/invite/", views.invite, name="invite"),

@@ -2,8 +2,9 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse
@@ -25,6 +26,8 @@ from .forms import (
     InviteForm,
     LoginForm,
     OrganisationForm,
+    PasswordChangeForm,
+    ProfileForm,
     RolesForm,
     SignupForm,
     TokenForm,
@@ -209,6 +212,40 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
     else:
         request.session[SESSION_ORG] = org_id
     return redirect(_next_url(request))
+
+
+@policy("signed_in")
+def profile(request: HttpRequest) -> HttpResponse:
+    """The person's own name, language and password."""
+    user = actor_of(request).person
+    profile_form = ProfileForm(
+        request.POST if "save_profile" in request.POST else None, initial={"name": user.name, "language": user.language}
+    )
+    password_form = PasswordChangeForm(request.POST if "change_password" in request.POST else None)
+    for form, save in (
+        (profile_form, lambda data: services.user_update_profile(user=user, **data)),
+        (
+            password_form,
+            lambda data: services.user_change_password(
+                user=user, current=data["current_password"], new=data["new_password"]
+            ),
+        ),
+    ):
+        if form.is_bound and form.is_valid():
+            try:
+                save(form.cleaned_data)
+            except ServiceError as exc:
+                form_error(form, exc)
+            else:
+                if form is password_form:
+                    update_session_auth_hash(request, user)
+                response = redirect("accounts:profile")
+                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language)
+                messages.success(request, _("已保存。"))
+                return response
+    errors = profile_form.errors or password_form.errors
+    context = {"profile_form": profile_form, "password_form": password_form}
+    return render(request, "accounts/profile.html", context, status=400 if errors else 200)
 
 
 @policy("organisation.view")

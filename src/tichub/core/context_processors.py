@@ -14,6 +14,7 @@ NAVIGATION = [
     ("accounts:members", _("成员"), "membership.view"),
     ("core:audit_list", _("审计记录"), "audit.view"),
     ("accounts:tokens", _("API 令牌"), "token.use"),
+    ("accounts:profile", _("个人设置"), "signed_in"),
 ]
 
 

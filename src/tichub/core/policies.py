@@ -48,4 +48,11 @@ POLICIES: dict[str, Policy] = _table(
     Policy(
         "operator.organisations", OPERATOR_ROLES, False, "List every organisation of the cluster", "查看集聚区所有组织"
     ),
+    Policy(
+        "operator.organisations.manage",
+        frozenset({Role.OPERATOR_ADMIN}),
+        True,
+        "Suspend or restore an organisation",
+        "停用或恢复组织",
+    ),
 )

@@ -23,9 +23,7 @@ def numbering_rule_set(*, actor: Actor, kind: str, prefix: str, digits: int = 5,
     if not 1 <= digits <= 12:
         raise ServiceError.field("digits", _("位数必须在 1 到 12 之间。"))
     with transaction.atomic():
-        rule = (
-            NumberingRule.objects.select_for_update().filter(organisation_id=actor.tenant_id, kind=kind).first()
-        )
+        rule = NumberingRule.objects.select_for_update().filter(organisation_id=actor.tenant_id, kind=kind).first()
         before = snapshot(rule, ("prefix", "digits", "yearly")) if rule else None
         rule = rule or NumberingRule(organisation_id=actor.tenant_id, kind=kind)
         rule.prefix, rule.digits, rule.yearly = prefix, digits, yearly
