@@ -5,6 +5,8 @@ from ninja import NinjaAPI
 from tichub.accounts.api import router as accounts_router
 from tichub.core.api import router as core_router
 from tichub.core.api_support import AUTH, install_error_handlers
+from tichub.registry.api import router as registry_router
+from tichub.standards.api import router as standards_router
 
 api = NinjaAPI(
     title="TICHub API",
@@ -17,3 +19,5 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", core_router)
+api.add_router("/standards", standards_router)
+api.add_router("/registry", registry_router)

@@ -7,6 +7,8 @@ from tichub.config.api import api
 urlpatterns = [
     path("", include("tichub.core.urls")),
     path("accounts/", include("tichub.accounts.urls")),
+    path("standards/", include("tichub.standards.urls")),
+    path("registry/", include("tichub.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

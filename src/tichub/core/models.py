@@ -87,3 +87,22 @@ class NumberSequence(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.organisation_id}:{self.kind}:{self.year}={self.last}"
+
+
+class Notification(models.Model):
+    """An in-app message to one person (e-mailed too when it matters), e.g. a withdrawn standard in their scope."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    organisation = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.title

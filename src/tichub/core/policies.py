@@ -16,6 +16,8 @@ INSTITUTION_ROLES = frozenset(Role.for_kind("institution"))
 OPERATOR_ROLES = frozenset(Role.for_kind("operator"))
 EVERY_ROLE = ENTERPRISE_ROLES | INSTITUTION_ROLES | OPERATOR_ROLES
 ADMINS = frozenset({Role.ENTERPRISE_OWNER, Role.INSTITUTION_ADMIN, Role.OPERATOR_ADMIN})
+CURATORS = frozenset({Role.OPERATOR_ADMIN, Role.OPERATOR_CURATOR})
+SCOPE_MANAGERS = frozenset({Role.INSTITUTION_ADMIN, Role.QUALITY_MANAGER})
 
 
 @dataclass(frozen=True)
@@ -54,5 +56,16 @@ POLICIES: dict[str, Policy] = _table(
         True,
         "Suspend or restore an organisation",
         "停用或恢复组织",
+    ),
+    Policy("standards.curate", CURATORS, True, "Import and edit the standards catalogue", "维护标准目录"),
+    Policy("registry.aliases.curate", CURATORS, True, "Curate parameter aliases used by search", "维护参数别名"),
+    Policy("registry.demand.view", OPERATOR_ROLES, False, "See unmet demand across the cluster", "查看未满足的需求"),
+    Policy("registry.scope.view", INSTITUTION_ROLES, False, "See the institution's own scope", "查看本机构能力范围"),
+    Policy(
+        "registry.scope.manage",
+        SCOPE_MANAGERS,
+        True,
+        "Edit scope, sites, accreditations and the public profile; import scope tables",
+        "维护能力范围、场所、资质与公开信息，导入范围表",
     ),
 )

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "ninja",
     "tichub.core",
     "tichub.accounts",
+    "tichub.standards",
+    "tichub.registry",
 ]
 
 MIDDLEWARE = [

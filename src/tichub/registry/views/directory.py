@@ -1,0 +1,3 @@
+"""Registry pages: directory (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Registry pages: manage (being written)."""
+
+urlpatterns: list = []

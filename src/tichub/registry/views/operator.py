@@ -1,0 +1,3 @@
+"""Registry pages: operator (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Registry pages: search (being written)."""
+
+urlpatterns: list = []
