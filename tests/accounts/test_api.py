@@ -3,7 +3,7 @@ from django.test import Client
 
 from tichub.accounts import services
 from tichub.accounts.choices import Role
-from tichub.accounts.models import Organisation
+from tichub.accounts.models import ApiToken, Organisation
 from tichub.core.models import AuditEvent
 from tichub.core.tenancy import Actor
 from tichub.core.testing.factories import InstitutionFactory, member
@@ -106,3 +106,22 @@ def test_operator_lists_organisations_and_others_cannot():
     assert [o["name_zh"] for o in body["items"]] == ["某中心"]
     denied = signed_in(member(enterprise, Role.ENTERPRISE_MEMBER), enterprise).get("/api/v1/organisations")
     assert denied.status_code == 403
+
+
+def test_a_token_cannot_mint_another_token():
+    lab = InstitutionFactory()
+    headers = token_for(lab, Role.INSTITUTION_ADMIN, "write")
+    response = Client().post("/api/v1/tokens", data={"name": "more"}, content_type="application/json", **headers)
+    assert response.status_code == 400
+    assert response.json()["code"] == "token_cannot_create_token"
+    assert ApiToken.objects.count() == 1
+
+
+def test_not_found_has_its_own_code():
+    lab = InstitutionFactory()
+    client = signed_in(member(lab, Role.ANALYST), lab)
+    assert client.delete("/api/v1/tokens/999999").json() == {
+        "code": "not_found",
+        "message": "没有此令牌。",
+        "fields": {},
+    }

@@ -21,7 +21,7 @@ def memberships_of(user: User) -> dict[Organisation, frozenset[str]]:
     return {org: frozenset(r) for org, r in sorted(roles.items(), key=lambda item: item[0].name_zh)}
 
 
-def actor_for(user: User, organisation_id: int | None, *, read_only: bool = False) -> Actor:
+def actor_for(user: User, organisation_id: int | None, *, read_only: bool = False, via_token: bool = False) -> Actor:
     """The actor for `user` acting for `organisation_id`, or with no organisation if not a member of it."""
     if organisation_id is None:
         return Actor(user=user)
@@ -33,7 +33,9 @@ def actor_for(user: User, organisation_id: int | None, *, read_only: bool = Fals
     if not memberships:
         return Actor(user=user)
     roles = frozenset(m.role for m in memberships)
-    return Actor(user=user, organisation=memberships[0].organisation, roles=roles, read_only=read_only)
+    return Actor(
+        user=user, organisation=memberships[0].organisation, roles=roles, read_only=read_only, via_token=via_token
+    )
 
 
 def organisation_of(actor: Actor) -> Organisation:

@@ -451,6 +451,8 @@ def membership_remove(*, actor: Actor, user_id: int, reason: str = "") -> None:
 
 
 def _keep_an_admin(org: Organisation, user_id: int, new_roles: list[str]) -> None:
+    # Lock the organisation row: two admins demoting each other at once must not both pass this check.
+    Organisation.objects.select_for_update().filter(pk=org.pk).values_list("pk", flat=True).get()
     admin_roles = {Role.ENTERPRISE_OWNER, Role.INSTITUTION_ADMIN, Role.OPERATOR_ADMIN}
     if admin_roles & set(new_roles):
         return
@@ -467,8 +469,8 @@ def api_token_create(
 ) -> tuple[ApiToken, str]:
     """A personal token bound to the active organisation. The plaintext is shown once and never stored."""
     actor.require("token.use")
-    if actor.read_only:
-        raise ServiceError(_("只读令牌不能创建新令牌。"), code="read_only")
+    if actor.via_token:  # a token must not extend its own life or mint stronger ones
+        raise ServiceError(_("API 令牌只能在登录后的页面或会话中创建。"), code="token_cannot_create_token")
     if not name.strip():
         raise ServiceError.field("name", _("请填写令牌名称。"), code="required")
     if scope not in TokenScope.values:

@@ -36,7 +36,9 @@ class TokenAuth(HttpBearer):
             api_token = api_token_authenticate(token)
         except ServiceError as exc:
             raise AuthenticationError(401, exc.message) from exc
-        actor = actor_for(api_token.user, api_token.organisation_id, read_only=api_token.scope == "read")
+        actor = actor_for(
+            api_token.user, api_token.organisation_id, read_only=api_token.scope == "read", via_token=True
+        )
         if actor.organisation is None:
             raise AuthenticationError(401, "The token's owner is no longer a member of its organisation.")
         request.actor = actor  # type: ignore[attr-defined]
@@ -49,6 +51,7 @@ class SessionAuthWithCsrf(SessionAuth):
 
 
 AUTH = [TokenAuth(), SessionAuthWithCsrf()]
+HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 429: "rate_limited"}
 # Public routes are rate-limited per client address.
 PUBLIC_THROTTLE = [AnonRateThrottle(f"{settings.RATE_LIMITS['public'][0]}/min")]
 
@@ -80,7 +83,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        return _error(api, request, exc.status_code, "http_error", str(exc))
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        return _error(api, request, exc.status_code, code, str(exc))
 
     @api.exception_handler(PermissionDenied)
     def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:

@@ -37,3 +37,6 @@ class NotFound(ServiceError):
     """Absent, or owned by another tenant: the two answer alike so that ids reveal nothing."""
 
     status = 404
+
+    def __init__(self, message: str | Promise, *, code: str = "not_found") -> None:
+        super().__init__(message, code=code)

@@ -19,6 +19,7 @@ class Actor:
     organisation: Organisation | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
     read_only: bool = False  # an API token with the read scope
+    via_token: bool = False  # acting through an API token rather than a signed-in session
 
     @property
     def is_authenticated(self) -> bool:

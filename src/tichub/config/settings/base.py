@@ -190,6 +190,7 @@ LOGGING = {
 }
 
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+NINJA_NUM_PROXIES = 0  # REMOTE_ADDR identifies API clients unless a trusted proxy is declared (prod.py)
 NINJA_PAGINATION_CLASS = "ninja.pagination.PageNumberPagination"
 NINJA_PAGINATION_PER_PAGE = API_DEFAULT_PAGE_SIZE
-NINJA_PAGINATION_MAX_PER_PAGE_SIZE = API_MAX_PAGE_SIZE
+NINJA_MAX_PER_PAGE_SIZE = API_MAX_PAGE_SIZE
