@@ -22,6 +22,22 @@ from biip.gs1_element_strings import GS1ElementString
 from biip.gs1_messages import GS1Message
 from biip.symbology import GS1Symbology, SymbologyIdentifier
 
+# Standard codes ("GB/T 2828.1-2012") live in their own module; this is their public address.
+from .standard_codes import StandardCode, StandardCodeError, parse_standard_code
+
+__all__ = [
+    "GS1Data",
+    "StandardCode",
+    "StandardCodeError",
+    "gtin_check_digit",
+    "is_valid_gtin",
+    "is_valid_uscc",
+    "parse_gs1",
+    "parse_standard_code",
+    "uscc_check_character",
+    "validate_uscc",
+]
+
 __all__ = [
     "GS1Data",
     "gtin_check_digit",
