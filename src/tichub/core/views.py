@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from tichub.accounts.choices import Role
+
 from .routes import actor_of, policy
 from .selectors import audit_events
 
@@ -21,7 +23,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @policy("signed_in")
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/dashboard.html", {"actor": actor_of(request)})
+    actor = actor_of(request)
+    roles = [Role(role).label for role in sorted(actor.roles)]
+    return render(request, "core/dashboard.html", {"actor": actor, "roles": roles})
 
 
 @never_cache
