@@ -1,8 +1,9 @@
 """Fail when code reads or writes a tenant-owned model outside selectors and services.
 
 Tenant-owned models are the classes that derive (directly or through each other) from core's TenantModel.
-`Model.objects` on them is allowed only in selectors.py, services.py (or *_selectors.py, *_services.py), audit/numbering helpers of core, migrations
-and tests: everywhere else must go through a selector that takes the actor (DESIGN.md, rules of the house).
+`Model.objects` on them is allowed only in selectors.py, services.py (or *_selectors.py, *_services.py),
+audit/numbering helpers of core, migrations and tests: everywhere else must go through a selector that takes
+the actor (DESIGN.md, rules of the house).
 """
 
 import ast
@@ -33,7 +34,11 @@ def tenant_models() -> set[str]:
 def violations(models: set[str]) -> list[str]:
     found = []
     for path in sorted(SRC.rglob("*.py")):
-        if path.name in ALLOWED_FILES or path.name.endswith(ALLOWED_SUFFIXES) or ALLOWED_DIRS & set(path.relative_to(SRC).parts):
+        if (
+            path.name in ALLOWED_FILES
+            or path.name.endswith(ALLOWED_SUFFIXES)
+            or ALLOWED_DIRS & set(path.relative_to(SRC).parts)
+        ):
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if (

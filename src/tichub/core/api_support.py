@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
-from ninja.throttling import AnonRateThrottle
+from ninja.throttling import AnonRateThrottle, BaseThrottle
 
 from .errors import ServiceError
 
@@ -53,7 +53,7 @@ class SessionAuthWithCsrf(SessionAuth):
 AUTH = [TokenAuth(), SessionAuthWithCsrf()]
 HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 429: "rate_limited"}
 # Public routes are rate-limited per client address.
-PUBLIC_THROTTLE = [AnonRateThrottle(f"{settings.RATE_LIMITS['public'][0]}/min")]
+PUBLIC_THROTTLE: list[BaseThrottle] = [AnonRateThrottle(f"{settings.RATE_LIMITS['public'][0]}/min")]
 
 
 def _error(

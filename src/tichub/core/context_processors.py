@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from .routes import actor_of
 
 NAVIGATION = [
+    ("registry:directory", _("机构名录"), "public"),
     ("core:dashboard", _("工作台"), "signed_in"),
     ("accounts:organisation", _("本组织"), "organisation.view"),
     ("accounts:members", _("成员"), "membership.view"),
+    ("registry:manage", _("资质与能力"), "registry.scope.view"),
     ("core:audit_list", _("审计记录"), "audit.view"),
     ("accounts:tokens", _("API 令牌"), "token.use"),
     ("accounts:profile", _("个人设置"), "signed_in"),
