@@ -7,6 +7,7 @@ from tichub.core.testing import permissions as perm
 from tichub.core.testing.routes import all_routes
 
 from .accounts import permission_cases as _accounts  # noqa: F401  (registers cases)
+from .registry import permission_cases_directory as _directory  # noqa: F401
 
 ROUTES = all_routes()
 IDS = [str(r) for r in ROUTES]
