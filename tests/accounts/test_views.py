@@ -107,7 +107,7 @@ def test_invalid_invite_form_names_field_and_changes_nothing():
     response = client.post("/accounts/members/invite/", {"email": "not-an-email", "roles": []})
     assert response.status_code == 400
     page = response.content.decode()
-    assert 'id="id_email-error"' in page and 'id="id_roles-error"' in page
+    assert 'id="id_email_error"' in page and 'id="id_roles_error"' in page
     assert AuditEvent.objects.count() == before
     assert Membership.objects.filter(organisation=lab).count() == 1
 
