@@ -10,6 +10,7 @@ from .routes import actor_of
 
 NAVIGATION = [
     ("registry:directory", _("机构名录"), "public"),
+    ("standards:list", _("标准目录"), "public"),
     ("core:dashboard", _("工作台"), "signed_in"),
     ("accounts:organisation", _("本组织"), "organisation.view"),
     ("accounts:members", _("成员"), "membership.view"),

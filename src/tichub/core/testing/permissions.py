@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.test import Client
 
@@ -31,6 +32,7 @@ class Setup:
     kwargs: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] | None = None
     secret: str | None = None
+    query: dict[str, Any] | None = None  # query-string parameters a route requires
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ def signed_in(user: User | None, organisation: Organisation | None) -> Client:
 
 def request(client: Client, route: Route, case: Case, setup: Setup) -> Any:
     url = route.url(**setup.kwargs)
+    if setup.query:
+        url += "?" + urlencode(setup.query)
     method = case.method.lower()
     if case.json or route.kind == "api":
         body = json.dumps(setup.data or {}) if method not in ("get", "delete") else None
