@@ -2,20 +2,23 @@
 
 from django.core.management.base import BaseCommand
 
-from tichub.accounts import demo
+from tichub.accounts import demo as accounts_demo
+from tichub.standards import demo as standards_demo
 
 
 class Command(BaseCommand):
     help = "Load demo data (idempotent) and print the demo users with their password."
 
     def handle(self, *args: object, **options: object) -> None:
-        rows = demo.load()
+        rows = accounts_demo.load()
+        catalogue = standards_demo.load()
+        self.stdout.write(f"Standards catalogue / 标准目录: {catalogue['editions']} editions")
         width = max(len(email) for email, *_ in rows)
-        self.stdout.write(self.style.SUCCESS(f"Demo users / 演示用户 (password / 密码: {demo.DEMO_PASSWORD})"))
+        self.stdout.write(self.style.SUCCESS(f"Demo users / 演示用户 (password / 密码: {accounts_demo.DEMO_PASSWORD})"))
         for email, role, organisation, has_totp in rows:
             mark = "  [2FA]" if has_totp else ""
             self.stdout.write(f"  {email:<{width}}  {role:<42} {organisation}{mark}")
         self.stdout.write(
             "[2FA] users enter a code from an authenticator app with secret / 双因素认证密钥 "
-            f"{demo.DEMO_TOTP_SECRET}, or from `tichub demo_code`."
+            f"{accounts_demo.DEMO_TOTP_SECRET}, or from `tichub demo_code`."
         )
