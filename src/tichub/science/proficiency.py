@@ -10,11 +10,12 @@ Scores are computed in floating point; :func:`classify` compares exactly (see th
 from __future__ import annotations
 
 import math
-import numbers
 import statistics
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Literal
+
+from .numbers import Number, to_float
 
 __all__ = [
     "Classification",
@@ -27,27 +28,8 @@ __all__ = [
     "zeta_score",
 ]
 
-Number = Decimal | str | int | float
 ScoreKind = Literal["z", "z_prime", "zeta", "en"]
 Classification = Literal["satisfactory", "questionable", "unsatisfactory"]
-
-
-def _to_float(x: Number) -> float:
-    """Convert a statistical input to float, refusing bool, NaN, infinities and non-numbers (ValueError)."""
-    if isinstance(x, bool):
-        raise ValueError("a boolean is not a numeric value")
-    if isinstance(x, str):
-        try:
-            result = float(Decimal(x.strip()))
-        except ArithmeticError as exc:  # decimal.InvalidOperation is an ArithmeticError
-            raise ValueError(f"not a number: {x!r}") from exc
-    elif isinstance(x, Decimal | numbers.Real):
-        result = float(x)
-    else:
-        raise ValueError(f"not a number: {x!r}")
-    if not math.isfinite(result):
-        raise ValueError(f"value must be finite, got {x!r}")
-    return result
 
 
 # --- Algorithm A (ISO 13528:2022 C.3) -----------------------------------------------------------------------
@@ -125,7 +107,7 @@ def algorithm_a(
     half of them (but not all) are equal the scaled MAD is zero and Algorithm A degenerates (see
     :func:`_start`): ``ValueError``, since the standard leaves the choice of another estimator to the provider.
     """
-    xs = [_to_float(v) for v in values]
+    xs = [to_float(v) for v in values]
     if len(xs) < 3:
         raise ValueError(f"Algorithm A needs at least 3 results, got {len(xs)}")
     if isinstance(significant_figures, bool) or not isinstance(significant_figures, int) or significant_figures < 1:
@@ -155,7 +137,7 @@ def _positive(name: str, value: float) -> float:
 
 
 def _non_negative(name: str, value: Number) -> float:
-    result = _to_float(value)
+    result = to_float(value)
     if result < 0:
         raise ValueError(f"{name} cannot be negative, got {result}")
     return result
@@ -163,7 +145,7 @@ def _non_negative(name: str, value: Number) -> float:
 
 def z_score(x: Number, assigned: Number, sigma_pt: Number) -> float:
     """z = (x − x_pt)/σ_pt (ISO 13528:2022 9.4)."""
-    return (_to_float(x) - _to_float(assigned)) / _positive("sigma_pt", _to_float(sigma_pt))
+    return (to_float(x) - to_float(assigned)) / _positive("sigma_pt", to_float(sigma_pt))
 
 
 def z_prime_score(x: Number, assigned: Number, sigma_pt: Number, u_assigned: Number) -> float:
@@ -171,21 +153,21 @@ def z_prime_score(x: Number, assigned: Number, sigma_pt: Number, u_assigned: Num
 
     For when the standard uncertainty of the assigned value is not negligible against σ_pt (9.5.1).
     """
-    sigma = _positive("sigma_pt", _to_float(sigma_pt))
+    sigma = _positive("sigma_pt", to_float(sigma_pt))
     u = _non_negative("u_assigned", u_assigned)
-    return (_to_float(x) - _to_float(assigned)) / math.hypot(sigma, u)
+    return (to_float(x) - to_float(assigned)) / math.hypot(sigma, u)
 
 
 def zeta_score(x: Number, u_x: Number, assigned: Number, u_assigned: Number) -> float:
     """ζ = (x − x_pt)/√(u²(x) + u²(x_pt)), with *standard* uncertainties (ISO 13528:2022 9.6)."""
     denominator = math.hypot(_non_negative("u_x", u_x), _non_negative("u_assigned", u_assigned))
-    return (_to_float(x) - _to_float(assigned)) / _positive("sqrt(u_x² + u_assigned²)", denominator)
+    return (to_float(x) - to_float(assigned)) / _positive("sqrt(u_x² + u_assigned²)", denominator)
 
 
 def en_score(x: Number, U_x: Number, assigned: Number, U_assigned: Number) -> float:
     """E_n = (x − x_pt)/√(U²(x) + U²(x_pt)), with *expanded* uncertainties (ISO 13528:2022 9.7)."""
     denominator = math.hypot(_non_negative("U_x", U_x), _non_negative("U_assigned", U_assigned))
-    return (_to_float(x) - _to_float(assigned)) / _positive("sqrt(U_x² + U_assigned²)", denominator)
+    return (to_float(x) - to_float(assigned)) / _positive("sqrt(U_x² + U_assigned²)", denominator)
 
 
 _TWO = Decimal(2)
@@ -211,7 +193,7 @@ def classify(score: Number, kind: ScoreKind) -> Classification:
         if isinstance(score, Decimal | str | int | float):
             value = abs(Decimal(score.strip()) if isinstance(score, str) else Decimal(score))
         else:
-            value = abs(Decimal(_to_float(score)))
+            value = abs(Decimal(to_float(score)))
     except ArithmeticError as exc:  # decimal.InvalidOperation for a malformed string
         raise ValueError(f"not a number: {score!r}") from exc
     if not value.is_finite():

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 import operator
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+
+from .numbers import Number, to_float
 
 __all__ = [
     "Capability",
@@ -40,26 +40,6 @@ __all__ = [
     "xbar_r_limits",
     "xbar_s_limits",
 ]
-
-Number = Decimal | str | int | float
-
-
-def _to_float(x: Number) -> float:
-    """Convert a statistical input to float, refusing bool, NaN, infinities and non-numbers (ValueError)."""
-    if isinstance(x, bool):
-        raise ValueError("a boolean is not a numeric value")
-    if isinstance(x, str):
-        try:
-            result = float(Decimal(x.strip()))
-        except ArithmeticError as exc:  # decimal.InvalidOperation is an ArithmeticError
-            raise ValueError(f"not a number: {x!r}") from exc
-    elif isinstance(x, Decimal | numbers.Real):
-        result = float(x)
-    else:
-        raise ValueError(f"not a number: {x!r}")
-    if not math.isfinite(result):
-        raise ValueError(f"value must be finite, got {x!r}")
-    return result
 
 
 # --- Control limit factors ------------------------------------------------------------------------------------
@@ -176,7 +156,7 @@ class ChartPair:
 
 
 def _subgroups(subgroups: Iterable[Iterable[Number]]) -> tuple[list[list[float]], int]:
-    groups = [[_to_float(x) for x in group] for group in subgroups]
+    groups = [[to_float(x) for x in group] for group in subgroups]
     if not groups:
         raise ValueError("at least one subgroup is needed")
     sizes = {len(g) for g in groups}
@@ -230,7 +210,7 @@ def imr_limits(values: Iterable[Number]) -> ChartPair:
     UCL 3.267·MR̄. The MR chart has one point fewer: ``dispersion.points[i]`` is |x_(i+1) − x_i|, plotted
     against the individual value with index i + 1.
     """
-    xs = [_to_float(v) for v in values]
+    xs = [to_float(v) for v in values]
     if len(xs) < 2:
         raise ValueError("an individuals chart needs at least two values")
     ranges = _moving_ranges(xs)
@@ -320,7 +300,7 @@ def u_chart_limits(counts: Sequence[int], sample_sizes: Sequence[Number]) -> Var
     units and may be fractional (e.g. 2.5 m² of fabric).
     """
     c = [_count("a number of nonconformities", x) for x in counts]
-    n = [_to_float(x) for x in sample_sizes]
+    n = [to_float(x) for x in sample_sizes]
     if not c or len(c) != len(n):
         raise ValueError("one sample size per subgroup is needed, and at least one subgroup")
     if any(ni <= 0 for ni in n):
@@ -346,10 +326,10 @@ def u_chart_limits(counts: Sequence[int], sample_sizes: Sequence[Number]) -> Var
 
 
 def _zones(points: Iterable[Number], centre: Number, sigma: Number) -> list[float]:
-    c, s = _to_float(centre), _to_float(sigma)
+    c, s = to_float(centre), to_float(sigma)
     if s <= 0:
         raise ValueError(f"sigma must be positive, got {s}")
-    return [(_to_float(x) - c) / s for x in points]
+    return [(to_float(x) - c) / s for x in points]
 
 
 def _side(z: float) -> int:
@@ -474,9 +454,9 @@ def capability(
 
     The indices assume a stable, roughly normal process; check the control chart first.
     """
-    xs = [_to_float(v) for v in values]
-    low = None if lsl is None else _to_float(lsl)
-    high = None if usl is None else _to_float(usl)
+    xs = [to_float(v) for v in values]
+    low = None if lsl is None else to_float(lsl)
+    high = None if usl is None else to_float(usl)
     if low is None and high is None:
         raise ValueError("at least one specification limit is needed")
     if low is not None and high is not None and low >= high:

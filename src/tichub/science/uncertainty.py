@@ -34,6 +34,8 @@ import GTC
 import numpy as np
 from scipy import stats
 
+from .numbers import Number, to_float
+
 __all__ = [
     "Contribution",
     "Distribution",
@@ -50,31 +52,8 @@ __all__ = [
     "sqrt",
 ]
 
-Number = Decimal | str | int | float
 Distribution = Literal["normal", "rectangular", "triangular", "arcsine", "student_t"]
 _DISTRIBUTIONS: frozenset[str] = frozenset({"normal", "rectangular", "triangular", "arcsine", "student_t"})
-
-
-def _to_float(x: Number) -> float:
-    """Convert a statistical input to float, refusing what would silently corrupt a calculation.
-
-    ``bool`` is an ``int`` subclass but never a measured value; NaN and infinities have no place in a
-    budget (an infinite *degrees of freedom* is handled separately by :func:`_to_dof`).
-    """
-    if isinstance(x, bool):
-        raise ValueError("a boolean is not a numeric value")
-    if isinstance(x, str):
-        try:
-            result = float(Decimal(x.strip()))
-        except ArithmeticError as exc:  # decimal.InvalidOperation is an ArithmeticError
-            raise ValueError(f"not a number: {x!r}") from exc
-    elif isinstance(x, Decimal | numbers.Real):
-        result = float(x)
-    else:
-        raise ValueError(f"not a number: {x!r}")
-    if not math.isfinite(result):
-        raise ValueError(f"value must be finite, got {x!r}")
-    return result
 
 
 def _to_dof(x: Number) -> float:
@@ -86,7 +65,7 @@ def _to_dof(x: Number) -> float:
         return math.inf
     if isinstance(x, str) and x.strip().lower() in {"inf", "infinity", "+inf", "∞"}:
         return math.inf
-    dof = _to_float(x)
+    dof = to_float(x)
     if dof < 1:
         raise ValueError(f"degrees of freedom must be >= 1 or infinite, got {x!r}")
     return dof
@@ -108,8 +87,8 @@ class Input:
 
     def __post_init__(self) -> None:
         # Normalise here (not only in the constructors) so that Input(Decimal("1.2"), "0.1") is also checked.
-        object.__setattr__(self, "value", _to_float(self.value))
-        u = _to_float(self.standard_uncertainty)
+        object.__setattr__(self, "value", to_float(self.value))
+        u = to_float(self.standard_uncertainty)
         if u < 0:
             raise ValueError(f"a standard uncertainty cannot be negative, got {u}")
         object.__setattr__(self, "standard_uncertainty", u)
@@ -120,17 +99,17 @@ class Input:
     @classmethod
     def normal(cls, value: Number, u: Number, dof: Number = math.inf, label: str = "") -> Input:
         """Type B input given directly as a standard uncertainty, e.g. U/k from a certificate (GUM 4.3.3)."""
-        return cls(_to_float(value), _to_float(u), _to_dof(dof), "normal", label)
+        return cls(to_float(value), to_float(u), _to_dof(dof), "normal", label)
 
     @classmethod
     def rectangular(cls, value: Number, half_width: Number, dof: Number = math.inf, label: str = "") -> Input:
         """Type B input known only to lie in value ± a: u = a/√3 (GUM 4.3.7, JCGM 101 6.4.2)."""
-        return cls(_to_float(value), _half_width(half_width) / math.sqrt(3), _to_dof(dof), "rectangular", label)
+        return cls(to_float(value), _half_width(half_width) / math.sqrt(3), _to_dof(dof), "rectangular", label)
 
     @classmethod
     def triangular(cls, value: Number, half_width: Number, dof: Number = math.inf, label: str = "") -> Input:
         """Type B input with values near the centre more likely than near the limits: u = a/√6 (GUM 4.3.9)."""
-        return cls(_to_float(value), _half_width(half_width) / math.sqrt(6), _to_dof(dof), "triangular", label)
+        return cls(to_float(value), _half_width(half_width) / math.sqrt(6), _to_dof(dof), "triangular", label)
 
     @classmethod
     def arcsine(cls, value: Number, half_width: Number, dof: Number = math.inf, label: str = "") -> Input:
@@ -138,7 +117,7 @@ class Input:
 
         Used in GUM H.1.3.4 for the cyclic temperature variation Δ; the distribution is JCGM 101 6.4.6.
         """
-        return cls(_to_float(value), _half_width(half_width) / math.sqrt(2), _to_dof(dof), "arcsine", label)
+        return cls(to_float(value), _half_width(half_width) / math.sqrt(2), _to_dof(dof), "arcsine", label)
 
     @classmethod
     def type_a(cls, readings: Iterable[Number], label: str = "") -> Input:
@@ -148,7 +127,7 @@ class Input:
         standard deviation; degrees of freedom ν = n − 1. The Monte Carlo counterpart is a scaled and
         shifted Student t distribution (JCGM 101 6.4.9), hence the ``"student_t"`` distribution.
         """
-        values = [_to_float(r) for r in readings]
+        values = [to_float(r) for r in readings]
         if len(values) < 2:
             raise ValueError("a Type A evaluation needs at least two readings")
         # statistics.fmean/stdev work on exact fractions internally: no cancellation for large offsets.
@@ -158,7 +137,7 @@ class Input:
 
 
 def _half_width(a: Number) -> float:
-    half_width = _to_float(a)
+    half_width = to_float(a)
     if half_width < 0:
         raise ValueError(f"a half-width cannot be negative, got {half_width}")
     return half_width
@@ -248,7 +227,7 @@ def _correlation_pairs(
             raise ValueError(f"correlation {key!r} names an unknown input")
         if a == b:
             raise ValueError(f"an input cannot be correlated with itself: {key!r}")
-        r = _to_float(value)
+        r = to_float(value)
         if not -1.0 <= r <= 1.0:
             raise ValueError(f"a correlation coefficient lies in [-1, 1], got {r} for {key!r}")
         pair = (a, b) if order[a] < order[b] else (b, a)
