@@ -9,6 +9,7 @@ from tichub.core.testing.routes import all_routes
 from .accounts import permission_cases as _accounts  # noqa: F401  (registers cases)
 from .registry import permission_cases_directory as _directory  # noqa: F401
 from .registry import permission_cases_imports as _imports  # noqa: F401
+from .registry import permission_cases_search as _search  # noqa: F401
 from .standards import permission_cases as _standards  # noqa: F401
 
 ROUTES = all_routes()

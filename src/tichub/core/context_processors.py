@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .routes import actor_of
 
 NAVIGATION = [
+    ("registry:search", _("找机构"), "public"),
     ("registry:directory", _("机构名录"), "public"),
     ("standards:list", _("标准目录"), "public"),
     ("core:dashboard", _("工作台"), "signed_in"),
@@ -16,6 +17,8 @@ NAVIGATION = [
     ("accounts:members", _("成员"), "membership.view"),
     ("registry:manage", _("资质与能力"), "registry.scope.view"),
     ("core:audit_list", _("审计记录"), "audit.view"),
+    ("registry:demand", _("未满足需求"), "registry.demand.view"),
+    ("registry:aliases", _("参数别名"), "registry.aliases.curate"),
     ("accounts:tokens", _("API 令牌"), "token.use"),
     ("accounts:profile", _("个人设置"), "signed_in"),
 ]
