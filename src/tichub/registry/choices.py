@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AccreditationBody(models.TextChoices):
@@ -12,7 +13,7 @@ class AccreditationBody(models.TextChoices):
 class ScopeStatus(models.TextChoices):
     ACTIVE = "active", _("有效")
     SUSPENDED = "suspended", _("暂停")
-    WITHDRAWN = "withdrawn", _("撤销")
+    WITHDRAWN = "withdrawn", pgettext_lazy("scope status", "撤销")
 
 
 class TermKind(models.TextChoices):
