@@ -95,3 +95,21 @@ def test_layer_contract_lists_every_domain_module():
         if name in {"services", "selectors", "models"} or name.endswith(("_services", "_selectors")):
             domain.add(f"tichub.{path.parent.name}.{name}")
     assert set(contract["source_modules"]) == domain
+
+
+@pytest.mark.django_db
+def test_notifications_page_lists_only_mine_and_marks_read():
+    from tichub.core.models import Notification
+    from tichub.core.notifications import notify
+
+    lab = InstitutionFactory()
+    me, other = member(lab, Role.QUALITY_MANAGER), member(lab, Role.ANALYST)
+    notify(users=[me], organisation_id=lab.pk, title="GB 5009.12-2017 已废止", body="3 条能力受影响")
+    notify(users=[other], organisation_id=lab.pk, title="别人的通知", body="")
+    client = signed_in(me, lab)
+    page = client.get("/notifications/").content.decode()
+    assert "GB 5009.12-2017 已废止" in page and "别人的通知" not in page
+    assert '<span class="count">1</span>' in page
+    client.post("/notifications/")
+    assert Notification.objects.get(user=me).read_at is not None
+    assert Notification.objects.get(user=other).read_at is None

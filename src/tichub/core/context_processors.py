@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .routes import actor_of
+from .selectors import unread_count
 
 NAVIGATION = [
     ("registry:search", _("找机构"), "public"),
@@ -29,6 +30,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [{"url": reverse(name), "label": label} for name, label, action in NAVIGATION if actor.can(action)]
     return {
         "nav_items": items,
+        "unread_notifications": unread_count(actor) if actor.is_authenticated else 0,
         "actor": actor,
         "my_organisations": getattr(request, "organisations", {}),
     }

@@ -17,7 +17,7 @@ from .models import Notification
 if TYPE_CHECKING:
     from tichub.accounts.models import User
 
-EMAIL_TEMPLATE = "standards/email/notification"
+EMAIL_TEMPLATE = "core/email/notification"
 
 
 def notify(

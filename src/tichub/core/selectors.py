@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db.models import QuerySet
 
-from .models import AuditEvent
+from .models import AuditEvent, Notification
 from .tenancy import Actor
 
 
@@ -33,3 +33,12 @@ def audit_events(
     if until:
         events = events.filter(created_at__lt=until)
     return events
+
+
+def notifications_of(actor: Actor) -> QuerySet[Notification]:
+    """The signed-in person's notifications, newest first."""
+    return Notification.objects.filter(user=actor.person)
+
+
+def unread_count(actor: Actor) -> int:
+    return Notification.objects.filter(user=actor.person, read_at=None).count() if actor.user else 0

@@ -1,15 +1,16 @@
-"""Writes of core: numbering rules."""
+"""Writes of core: numbering rules, notifications read."""
 
 from __future__ import annotations
 
 import re
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .audit import audit_record, snapshot
 from .errors import ServiceError
-from .models import NumberingRule
+from .models import Notification, NumberingRule
 from .tenancy import Actor
 
 PREFIX = re.compile(r"^[A-Za-z0-9/-]{1,20}$")
@@ -36,3 +37,11 @@ def numbering_rule_set(*, actor: Actor, kind: str, prefix: str, digits: int = 5,
             after=snapshot(rule, ("prefix", "digits", "yearly")),
         )
     return rule
+
+
+def notifications_mark_read(*, actor: Actor, ids: list[int] | None = None) -> int:
+    """Mark the person's notifications read (all of them, or the given ones); returns how many changed."""
+    unread = Notification.objects.filter(user=actor.person, read_at=None)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())

@@ -5,13 +5,14 @@ from collections.abc import Callable, Iterator
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from tichub.accounts.choices import Role
 
 from .routes import actor_of, policy
-from .selectors import audit_events
+from .selectors import audit_events, notifications_of
+from .services import notifications_mark_read
 
 AUDIT_PAGE = 50
 
@@ -26,6 +27,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     roles = [Role(role).label for role in sorted(actor.roles)]
     return render(request, "core/dashboard.html", {"actor": actor, "roles": roles})
+
+
+@policy("signed_in")
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The person's notifications (e.g. a withdrawn standard in their institution's scope); POST marks all read."""
+    actor = actor_of(request)
+    if request.method == "POST":
+        notifications_mark_read(actor=actor)
+        return redirect("core:notifications")
+    rows = list(notifications_of(actor)[:100])
+    return render(request, "core/notifications.html", {"notifications": rows})
 
 
 @never_cache
