@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("tichub.accounts.urls")),
     path("standards/", include("tichub.standards.urls")),
     path("registry/", include("tichub.registry.urls")),
+    path("market/", include("tichub.marketplace.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

@@ -18,6 +18,8 @@ EVERY_ROLE = ENTERPRISE_ROLES | INSTITUTION_ROLES | OPERATOR_ROLES
 ADMINS = frozenset({Role.ENTERPRISE_OWNER, Role.INSTITUTION_ADMIN, Role.OPERATOR_ADMIN})
 CURATORS = frozenset({Role.OPERATOR_ADMIN, Role.OPERATOR_CURATOR})
 SCOPE_MANAGERS = frozenset({Role.INSTITUTION_ADMIN, Role.QUALITY_MANAGER})
+QUOTERS = frozenset({Role.INSTITUTION_ADMIN, Role.RECEPTION})
+REVIEWERS = frozenset({Role.INSTITUTION_ADMIN, Role.RECEPTION, Role.QUALITY_MANAGER})
 
 
 @dataclass(frozen=True)
@@ -68,4 +70,19 @@ POLICIES: dict[str, Policy] = _table(
         "Edit scope, sites, accreditations and the public profile; import scope tables",
         "维护能力范围、场所、资质与公开信息，导入范围表",
     ),
+    Policy(
+        "market.need.manage",
+        ENTERPRISE_ROLES,
+        True,
+        "Write needs, accept quotes, send samples",
+        "提交需求、接受报价、寄送样品",
+    ),
+    Policy("market.order.view", ENTERPRISE_ROLES | INSTITUTION_ROLES, False, "Follow own orders", "查看本组织的委托"),
+    Policy(
+        "market.message.send", ENTERPRISE_ROLES | INSTITUTION_ROLES, True, "Write in an order's thread", "在委托中留言"
+    ),
+    Policy("market.quote.manage", QUOTERS, True, "Answer needs with quotes or decline", "报价或谢绝"),
+    Policy("market.review.manage", REVIEWERS, True, "Carry out contract review", "进行合同评审"),
+    Policy("market.invoice.manage", QUOTERS, True, "Draft, issue and settle invoices", "开具与管理发票"),
+    Policy("market.stats.view", OPERATOR_ROLES, False, "See order counts and amounts in aggregate", "查看委托汇总统计"),
 )

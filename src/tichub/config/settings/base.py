@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "tichub.accounts",
     "tichub.standards",
     "tichub.registry",
+    "tichub.marketplace",
 ]
 
 MIDDLEWARE = [

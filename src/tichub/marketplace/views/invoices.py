@@ -1,0 +1,3 @@
+"""Marketplace pages: invoices (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Marketplace pages: needs (being written)."""
+
+urlpatterns: list = []

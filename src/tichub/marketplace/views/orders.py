@@ -1,0 +1,3 @@
+"""Marketplace pages: orders (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Marketplace pages: samples (being written)."""
+
+urlpatterns: list = []
