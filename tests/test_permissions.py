@@ -7,6 +7,10 @@ from tichub.core.testing import permissions as perm
 from tichub.core.testing.routes import all_routes
 
 from .accounts import permission_cases as _accounts  # noqa: F401  (registers cases)
+from .marketplace import permission_cases_invoices as _invoices  # noqa: F401
+from .marketplace import permission_cases_needs as _needs  # noqa: F401
+from .marketplace import permission_cases_orders as _orders  # noqa: F401
+from .marketplace import permission_cases_samples as _samples  # noqa: F401
 from .registry import permission_cases_directory as _directory  # noqa: F401
 from .registry import permission_cases_imports as _imports  # noqa: F401
 from .registry import permission_cases_search as _search  # noqa: F401

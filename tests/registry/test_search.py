@@ -420,8 +420,9 @@ def test_query_count_does_not_grow_with_rows(count, django_assert_max_num_querie
     with CaptureQueriesContext(connection) as queries:
         result = capability_search(need)
     assert result.total == 5
-    # aliases, terms, editions, candidate rows; then for the page: row details, accreditations, organisations
-    assert len(queries) == 7
+    # aliases, terms, editions, candidate rows, open orders (load); then for the page: row details,
+    # accreditations, organisations
+    assert len(queries) == 8
 
 
 # --- pages --------------------------------------------------------------------------------------------------------

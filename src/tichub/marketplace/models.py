@@ -8,13 +8,12 @@ for its own part).
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
 from tichub.core.models import TenantModel
 
 from .choices import DecisionRuleChoice, InvoiceStatus, NeedStatus, OrderStatus, QuoteStatus, ReviewVerdict
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class Need(TenantModel):
@@ -111,7 +110,7 @@ class Quote(TenantModel):
     terms = models.TextField(_("条款"), blank=True)
     cancellation_fee_percent = models.PositiveSmallIntegerField(_("样品接收后取消收费比例（%）"), default=0)
     decline_reason = models.TextField(_("谢绝原因"), blank=True)
-    total = models.DecimalField(_("合计（元）"), **MONEY, default=0)
+    total = models.DecimalField(_("合计（元）"), max_digits=14, decimal_places=2, default=0)
 
     class Meta:
         ordering = ["need", "institution"]
@@ -135,7 +134,7 @@ class QuoteLine(models.Model):
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
     item = models.ForeignKey(NeedItem, on_delete=models.CASCADE, related_name="quote_lines")
     scope_row = models.ForeignKey("registry.ScopeRow", null=True, blank=True, on_delete=models.SET_NULL)
-    price = models.DecimalField(_("单价（元）"), **MONEY)
+    price = models.DecimalField(_("单价（元）"), max_digits=14, decimal_places=2)
     quantity = models.PositiveSmallIntegerField(default=1)
     accredited = models.BooleanField(_("认可项目"), default=False)
     subcontractor = models.ForeignKey(
@@ -320,9 +319,9 @@ class Invoice(TenantModel):
     number = models.CharField(max_length=40, blank=True)
     status = models.CharField(max_length=8, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
     tax_rate = models.DecimalField(_("税率（%）"), max_digits=5, decimal_places=2, default=6)
-    subtotal = models.DecimalField(**MONEY, default=0)
-    tax = models.DecimalField(**MONEY, default=0)
-    total = models.DecimalField(**MONEY, default=0)
+    subtotal = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    tax = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     issued_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -334,7 +333,8 @@ class Invoice(TenantModel):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=InvoiceStatus.values), name="invoice_status_valid"),
             models.CheckConstraint(condition=Q(tax_rate__gte=0, tax_rate__lte=100), name="invoice_tax_rate_range"),
-            models.CheckConstraint(condition=Q(total=F("subtotal") + F("tax")), name="invoice_total_adds_up"),
+            # Rounded: SQLite adds decimals as binary floats (89.10 + 5.35 = 94.4499...).
+            models.CheckConstraint(condition=Q(total=Round(F("subtotal") + F("tax"), 2)), name="invoice_total_adds_up"),
             models.UniqueConstraint(
                 fields=["institution", "number"], condition=~Q(number=""), name="invoice_number_unique"
             ),
@@ -349,8 +349,8 @@ class InvoiceLine(models.Model):
     position = models.PositiveSmallIntegerField()
     description = models.CharField(max_length=300)
     quantity = models.DecimalField(max_digits=10, decimal_places=2, default=1)
-    unit_price = models.DecimalField(**MONEY)
-    amount = models.DecimalField(**MONEY)
+    unit_price = models.DecimalField(max_digits=14, decimal_places=2)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
 
     class Meta:
         ordering = ["invoice", "position"]

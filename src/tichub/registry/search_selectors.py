@@ -197,10 +197,12 @@ class SearchResult:
 def institution_load(ids: Iterable[int]) -> dict[int, int]:
     """Open orders per institution, used to break ties between equally good matches (the less loaded first).
 
-    The ordering app (marketplace) does not exist yet: every institution counts zero until the marketplace fills
-    this hook with one grouped query over its open orders.
+    One grouped query over the marketplace's open orders; imported here, not at module level, because the
+    marketplace builds on the registry and not the other way round.
     """
-    return dict.fromkeys(ids, 0)
+    from tichub.marketplace.order_selectors import open_order_counts
+
+    return open_order_counts(ids)
 
 
 def working_days_until(deadline: dt.date, today: dt.date) -> int:
