@@ -49,3 +49,15 @@ def wrong_code(secret: str) -> str:
     now = time.time()
     valid = {totp.at(now + 30 * drift) for drift in range(-2, 3)}
     return next(code for code in ("000000", "111111", "222222", "333333", "444444", "555555") if code not in valid)
+
+
+def open_nav(page: Any, name: str) -> None:
+    """Follow a link of the main navigation (only the entries the person's roles allow are there)."""
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name=name, exact=True).click()
+
+
+def expect_not_found(page: Any, path: str) -> None:
+    """Open `path` and expect the site's 404 page (what a person sees of things that are not theirs)."""
+    response = page.goto(path)
+    assert response is not None and response.status == 404, (path, response and response.status)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("404")

@@ -462,3 +462,8 @@ def test_list_filters(m):
     assert need_selectors.need_status_counts(actor) == {"draft": 1, "open": 1, "ordered": 0, "cancelled": 0}
     row = need_selectors.enterprise_needs(actor, status="open").get()
     assert (row.item_count, row.quote_count, row.submitted_count) == (2, 1, 0)
+
+
+def test_need_from_search_leaves_the_method_open_for_uncovered_parameters_of_a_multi_parameter_search(m):
+    prefill = need_from_search(actor=m.owner_actor, parameters=["总汞", "甲醛"], standard_code="GB 5009.17-2021")
+    assert [(i["parameter"], i["standard_code"]) for i in prefill.items] == [("总汞", ""), ("甲醛", "")]

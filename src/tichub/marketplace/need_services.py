@@ -630,9 +630,10 @@ def need_from_search(
                     }
                 )
             else:
-                items.append(
-                    {"object_text": object_text, "parameter": name, "standard_code": result.standard or standard_code}
-                )
+                # No institution covers it. With one parameter the searched method is the customer's own choice;
+                # with several it may belong to another parameter, so the customer chooses.
+                method = (result.standard or standard_code) if len(search.parameters) == 1 else ""
+                items.append({"object_text": object_text, "parameter": name, "standard_code": method})
         for name, (_rank, row) in best.items():
             if name not in order:
                 items.append(
