@@ -3,6 +3,8 @@
 from django.core.management.base import BaseCommand
 
 from tichub.accounts import demo as accounts_demo
+from tichub.marketplace import demo as market_demo
+from tichub.registry import demo as registry_demo
 from tichub.standards import demo as standards_demo
 
 
@@ -13,6 +15,16 @@ class Command(BaseCommand):
         rows = accounts_demo.load()
         catalogue = standards_demo.load()
         self.stdout.write(f"Standards catalogue / 标准目录: {catalogue['editions']} editions")
+        registry = registry_demo.load()
+        self.stdout.write(
+            f"Registry / 机构能力: {registry['institutions']} institutions, {registry['rows']} scope rows"
+            f" (institution admins / 机构管理员: <slug>.admin@{accounts_demo.DEMO_DOMAIN}, same password, [2FA])"
+        )
+        market = market_demo.load()
+        self.stdout.write(
+            f"Commissioning / 委托: {market['needs']} needs, {market['orders']} orders, "
+            f"{market['invoices_issued']} issued invoices"
+        )
         width = max(len(email) for email, *_ in rows)
         self.stdout.write(self.style.SUCCESS(f"Demo users / 演示用户 (password / 密码: {accounts_demo.DEMO_PASSWORD})"))
         for email, role, organisation, has_totp in rows:
