@@ -299,3 +299,32 @@ def test_no_django_imported() -> None:
     )
     src = Path(__file__).resolve().parents[2] / "src"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=src)  # noqa: S603 (our own interpreter and code)
+
+
+@pytest.mark.parametrize(
+    ("value", "source", "target"),
+    [
+        ("0.050", "mg/kg", "µg/kg"),
+        ("50", "µg/kg", "mg/kg"),
+        ("25", "degC", "K"),
+        ("298.15", "K", "degC"),
+        ("98.6", "degF", "degC"),
+        ("1.5", "% (m/m)", "mg/kg"),
+        ("-3.25", "MPa", "kPa"),
+    ],
+)
+def test_converter_gives_what_convert_gives(value, source, target):
+    from tichub.science.units import converter
+
+    result = converter(source, target)(value)
+    assert result == convert(value, source, target)
+    assert str(result) == str(convert(value, source, target))
+
+
+def test_converter_refuses_before_any_value():
+    from tichub.science.units import converter
+
+    with pytest.raises(IncompatibleUnits, match="different dimensions"):
+        converter("mg/kg", "MPa")
+    with pytest.raises(UnknownUnit, match="'bananas'"):
+        converter("bananas", "m/s")

@@ -5,7 +5,9 @@ from ninja import NinjaAPI
 from tichub.accounts.api import router as accounts_router
 from tichub.core.api import router as core_router
 from tichub.core.api_support import AUTH, install_error_handlers
+from tichub.lims.api import router as lims_router
 from tichub.marketplace.api import router as marketplace_router
+from tichub.metrology.api import router as metrology_router
 from tichub.registry.api import router as registry_router
 from tichub.standards.api import router as standards_router
 
@@ -23,3 +25,5 @@ api.add_router("/", core_router)
 api.add_router("/standards", standards_router)
 api.add_router("/registry", registry_router)
 api.add_router("/market", marketplace_router)
+api.add_router("/lab", lims_router)
+api.add_router("/metrology", metrology_router)

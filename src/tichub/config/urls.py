@@ -10,6 +10,8 @@ urlpatterns = [
     path("standards/", include("tichub.standards.urls")),
     path("registry/", include("tichub.registry.urls")),
     path("market/", include("tichub.marketplace.urls")),
+    path("lab/", include("tichub.lims.urls")),
+    path("metrology/", include("tichub.metrology.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

@@ -20,6 +20,11 @@ CURATORS = frozenset({Role.OPERATOR_ADMIN, Role.OPERATOR_CURATOR})
 SCOPE_MANAGERS = frozenset({Role.INSTITUTION_ADMIN, Role.QUALITY_MANAGER})
 QUOTERS = frozenset({Role.INSTITUTION_ADMIN, Role.RECEPTION})
 REVIEWERS = frozenset({Role.INSTITUTION_ADMIN, Role.RECEPTION, Role.QUALITY_MANAGER})
+LAB_MANAGERS = frozenset({Role.INSTITUTION_ADMIN, Role.QUALITY_MANAGER})
+SAMPLE_HANDLERS = LAB_MANAGERS | {Role.RECEPTION}
+CUSTODIANS = SAMPLE_HANDLERS | {Role.ANALYST}
+RESULT_CHECKERS = frozenset({Role.REVIEWER, Role.QUALITY_MANAGER})
+INSTRUMENT_KEEPERS = LAB_MANAGERS | {Role.METROLOGIST}
 
 
 @dataclass(frozen=True)
@@ -84,5 +89,72 @@ POLICIES: dict[str, Policy] = _table(
     Policy("market.quote.manage", QUOTERS, True, "Answer needs with quotes or decline", "报价或谢绝"),
     Policy("market.review.manage", REVIEWERS, True, "Carry out contract review", "进行合同评审"),
     Policy("market.invoice.manage", QUOTERS, True, "Draft, issue and settle invoices", "开具与管理发票"),
+    Policy(
+        "lims.sample.view",
+        INSTITUTION_ROLES,
+        False,
+        "See the laboratory's samples, tests and queues",
+        "查看实验室样品、检测项目与工作队列",
+    ),
+    Policy(
+        "lims.sample.receive",
+        SAMPLE_HANDLERS,
+        True,
+        "Receive samples, record deviations, split and dispose of samples",
+        "接收样品、记录偏离、分样与处置",
+    ),
+    Policy("lims.custody.record", CUSTODIANS, True, "Record hand-overs and moves of samples", "记录样品交接与移库"),
+    Policy(
+        "lims.test.assign",
+        SAMPLE_HANDLERS,
+        True,
+        "Assign tests to analysts, instruments and due dates",
+        "分配检测任务、仪器与期限",
+    ),
+    Policy(
+        "lims.result.enter",
+        frozenset({Role.ANALYST}),
+        True,
+        "Enter, import, correct and submit results; run worksheets",
+        "录入、导入、更正与提交结果；使用工作单",
+    ),
+    Policy(
+        "lims.result.check",
+        RESULT_CHECKERS,
+        True,
+        "Check submitted results, reject or ask for a retest",
+        "审核结果、退回或要求重测",
+    ),
+    Policy(
+        "lims.result.approve",
+        frozenset({Role.AUTHORIZED_SIGNATORY}),
+        True,
+        "Approve results within one's authorisation",
+        "在授权范围内批准结果",
+    ),
+    Policy(
+        "lims.result.retract",
+        frozenset({Role.QUALITY_MANAGER, Role.AUTHORIZED_SIGNATORY}),
+        True,
+        "Retract approved results with a reason",
+        "撤销已批准的结果（须说明理由）",
+    ),
+    Policy(
+        "lims.method.manage",
+        LAB_MANAGERS,
+        True,
+        "Set methods, LOD/LOQ, uncertainty, signatory authorisations, review levels, import mappings",
+        "维护方法设置、检出限、不确定度、签字人授权、审核级数与导入映射",
+    ),
+    Policy(
+        "metrology.instrument.view", INSTITUTION_ROLES, False, "See the institution's instruments", "查看本机构仪器设备"
+    ),
+    Policy(
+        "metrology.instrument.manage",
+        INSTRUMENT_KEEPERS,
+        True,
+        "Register instruments and record their status and calibration",
+        "登记仪器设备，维护状态与校准信息",
+    ),
     Policy("market.stats.view", OPERATOR_ROLES, False, "See order counts and amounts in aggregate", "查看委托汇总统计"),
 )

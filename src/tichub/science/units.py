@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -43,7 +43,15 @@ import pint
 
 from tichub.science.rounding import DecimalLike, to_decimal
 
-__all__ = ["INEXACT_SIGNIFICANT_DIGITS", "IncompatibleUnits", "UnknownUnit", "convert", "parse_unit", "ureg"]
+__all__ = [
+    "INEXACT_SIGNIFICANT_DIGITS",
+    "IncompatibleUnits",
+    "UnknownUnit",
+    "convert",
+    "converter",
+    "parse_unit",
+    "ureg",
+]
 
 #: Significant digits of a conversion result that has no finite decimal expansion (e.g. °F → °C).
 INEXACT_SIGNIFICANT_DIGITS: Final = 28
@@ -270,7 +278,15 @@ def convert(value: DecimalLike, from_unit: str, to_unit: str) -> Decimal:
     Different dimensions (``'mg/kg'`` → ``'MPa'``) or a mass fraction to a volume fraction raise
     :class:`IncompatibleUnits` naming both units and what they measure; unknown text raises :class:`UnknownUnit`.
     """
-    number = to_decimal(value)
+    return converter(from_unit, to_unit)(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def converter(from_unit: str, to_unit: str) -> Callable[[DecimalLike], Decimal]:
+    """The conversion ``from_unit`` → ``to_unit`` as a function, for converting many values: the units are parsed
+    and the exact (affine) factor found once, so each value costs a few rational operations instead of a pint
+    quantity. ``converter(a, b)(x) == convert(x, a, b)`` for every ``x``; errors are raised here, before any value.
+    """
     source, target = _parse(from_unit), _parse(to_unit)
     if dict(source.dimensions) != dict(target.dimensions):
         raise IncompatibleUnits(f"cannot convert {source.describe()} to {target.describe()}: different dimensions")
@@ -279,11 +295,18 @@ def convert(value: DecimalLike, from_unit: str, to_unit: str) -> Decimal:
             f"cannot convert {source.describe()} to {target.describe()}: converting a {source.kind} into a "
             f"{target.kind} needs densities or molar masses, not a unit factor"
         )
-    result = _magnitude(Fraction(number), source, target)
-    # The slope of the (affine) conversion fixes how far the input's last digit moves: mg → µg moves it 3 places.
-    exponent = number.as_tuple().exponent
-    assert isinstance(exponent, int)  # to_decimal returns finite values
-    return _to_decimal(result, exponent + _shift(source, target))
+    offset = _magnitude(Fraction(0), source, target)
+    slope = _magnitude(Fraction(1), source, target) - offset
+    shift = _shift(source, target)
+
+    def apply(value: DecimalLike) -> Decimal:
+        number = to_decimal(value)
+        # The slope of the (affine) conversion fixes how far the input's last digit moves: mg → µg moves it 3.
+        exponent = number.as_tuple().exponent
+        assert isinstance(exponent, int)  # to_decimal returns finite values
+        return _to_decimal(Fraction(number) * slope + offset, exponent + shift)
+
+    return apply
 
 
 @functools.lru_cache(maxsize=1024)

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "tichub.standards",
     "tichub.registry",
     "tichub.marketplace",
+    "tichub.metrology",
+    "tichub.lims",
 ]
 
 MIDDLEWARE = [

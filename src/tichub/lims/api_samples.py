@@ -1,0 +1,5 @@
+"""Laboratory API: samples (being written)."""
+
+from ninja import Router
+
+router = Router(tags=["laboratory"])

@@ -1,0 +1,3 @@
+"""Laboratory pages: imports (being written)."""
+
+urlpatterns: list = []

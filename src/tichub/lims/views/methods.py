@@ -1,0 +1,3 @@
+"""Laboratory pages: methods (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Laboratory pages: results (being written)."""
+
+urlpatterns: list = []

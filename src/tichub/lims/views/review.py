@@ -1,0 +1,3 @@
+"""Laboratory pages: review (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Laboratory pages: samples (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Laboratory pages: tests (being written)."""
+
+urlpatterns: list = []

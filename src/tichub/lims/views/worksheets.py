@@ -1,0 +1,3 @@
+"""Laboratory pages: worksheets (being written)."""
+
+urlpatterns: list = []

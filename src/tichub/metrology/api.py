@@ -1,0 +1,5 @@
+"""Instrument API (being written)."""
+
+from ninja import Router
+
+router = Router(tags=["metrology"])

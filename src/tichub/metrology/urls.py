@@ -1,0 +1,4 @@
+"""Instrument pages (being written)."""
+
+app_name = "metrology"
+urlpatterns: list = []
