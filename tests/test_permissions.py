@@ -7,10 +7,18 @@ from tichub.core.testing import permissions as perm
 from tichub.core.testing.routes import all_routes
 
 from .accounts import permission_cases as _accounts  # noqa: F401  (registers cases)
+from .lims import permission_cases_imports as _lab_imports  # noqa: F401
+from .lims import permission_cases_methods as _lab_methods  # noqa: F401
+from .lims import permission_cases_results as _lab_results  # noqa: F401
+from .lims import permission_cases_review as _lab_review  # noqa: F401
+from .lims import permission_cases_samples as _lab_samples  # noqa: F401
+from .lims import permission_cases_tests as _lab_tests  # noqa: F401
+from .lims import permission_cases_worksheets as _lab_worksheets  # noqa: F401
 from .marketplace import permission_cases_invoices as _invoices  # noqa: F401
 from .marketplace import permission_cases_needs as _needs  # noqa: F401
 from .marketplace import permission_cases_orders as _orders  # noqa: F401
 from .marketplace import permission_cases_samples as _samples  # noqa: F401
+from .metrology import permission_cases as _instruments  # noqa: F401
 from .registry import permission_cases_directory as _directory  # noqa: F401
 from .registry import permission_cases_imports as _imports  # noqa: F401
 from .registry import permission_cases_search as _search  # noqa: F401

@@ -1,0 +1,1 @@
+"""Permission cases for the laboratory imports routes (core.testing.permissions)."""

@@ -1,0 +1,1 @@
+"""Permission cases for the laboratory methods routes (core.testing.permissions)."""

@@ -1,0 +1,1 @@
+"""Permission cases for the laboratory results routes (core.testing.permissions)."""

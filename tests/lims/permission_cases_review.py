@@ -1,0 +1,1 @@
+"""Permission cases for the laboratory review routes (core.testing.permissions)."""

@@ -1,0 +1,1 @@
+"""Permission cases for the laboratory samples routes (core.testing.permissions)."""

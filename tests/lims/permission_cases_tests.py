@@ -1,0 +1,1 @@
+"""Permission cases for the laboratory tests routes (core.testing.permissions)."""

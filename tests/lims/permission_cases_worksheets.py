@@ -1,0 +1,1 @@
+"""Permission cases for the laboratory worksheets routes (core.testing.permissions)."""

@@ -1,0 +1,1 @@
+"""Permission cases for the instrument routes (core.testing.permissions)."""
