@@ -23,6 +23,7 @@ from .registry import permission_cases_directory as _directory  # noqa: F401
 from .registry import permission_cases_imports as _imports  # noqa: F401
 from .registry import permission_cases_search as _search  # noqa: F401
 from .standards import permission_cases as _standards  # noqa: F401
+from .trust import permission_cases as _trust  # noqa: F401
 
 ROUTES = all_routes()
 IDS = [str(r) for r in ROUTES]

@@ -39,6 +39,7 @@ def test_check_deploy_is_clean_with_production_settings():
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tichub.config.settings.prod",
         "SECRET_KEY": "k" * 30 + "x9Q!" * 8,
+        "TICHUB_SIGNING_SECRET": "s" * 20 + "y7W?" * 8,
         "ALLOWED_HOSTS": "tichub.example.org",
     }
     result = subprocess.run(

@@ -26,7 +26,8 @@ def test_received_sample_gets_one_test_per_item_in_the_specification_unit():
         True,
     )
     # cadmium: method in µg/kg, specification in mg/kg → LOD, LOQ and U converted.
-    assert (cd.unit, cd.lod, cd.loq, cd.uncertainty_value, cd.accredited) == ("mg/kg", "0.001", "0.003", "0.002", False)
+    assert (cd.unit, cd.places, cd.lod, cd.loq, cd.uncertainty_value) == ("mg/kg", 5, "0.001", "0.003", "0.002")
+    assert cd.accredited is False
     assert cd.decision_rule == "non_binary"
     result = evaluate("0.48", "mg/kg", Rules.of(pb))
     assert (result.reported, result.uncertainty, result.decision) == (

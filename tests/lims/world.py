@@ -11,7 +11,7 @@ The laboratory has methods for both (`w.methods["pb"]`, `w.methods["cd"]`):
 
 * pb: lead, unit mg/kg, 3 decimals, LOD 0.005, LOQ 0.020, U relative 10 %;
 * cd: cadmium, unit µg/kg (not the specification's mg/kg: tests get it converted), LOD 1 µg/kg, LOQ 3 µg/kg,
-  U absolute 2 µg/kg (→ 0.002 mg/kg), 2 decimals in µg/kg → the test keeps places=2 (in mg/kg).
+  U absolute 2 µg/kg (→ 0.002 mg/kg), 2 decimals in µg/kg (→ 5 decimals in mg/kg).
 
 People of the lab (users; actors as `w.<role>_actor`): admin, reception, quality (manager), analyst, analyst2,
 reviewer, reviewer2, signatory (authorised for both editions), signatory2 (authorised for nothing).

@@ -29,19 +29,19 @@ pytestmark = pytest.mark.django_db
 
 EXPECTED = {
     "created": 1,
-    "needs": 5,  # four of 桂糖, one of 北部湾石化
+    "needs": 6,  # five of 桂糖, one of 北部湾石化
     "needs_open": 2,  # (a) and 北部湾石化's
     "quotes_submitted": 3,  # (a) twice, 北部湾石化's once
-    "quotes_accepted": 3,  # (b), (c), (d)
-    "orders": 3,
+    "quotes_accepted": 4,  # (b), (c), (d), (e)
+    "orders": 4,
     "orders_review": 1,
-    "orders_samples_sent": 1,
+    "orders_samples_sent": 2,  # (c), (e)
     "orders_completed": 1,
-    "samples": 3,  # (c) two, (d) one
+    "samples": 4,  # (c) two, (d) one, (e) one
     "messages": 4,
-    # (b) opened; (c) opened, review record, accepted, announced, dispatched; (d) the same + received,
+    # (b) opened; (c) and (e) opened, review record, accepted, announced, dispatched; (d) the same + received,
     # in progress, completed, invoice issued
-    "timeline": 15,
+    "timeline": 20,
     "invoices_issued": 1,
     "invoices_draft": 0,
 }
@@ -104,6 +104,7 @@ def test_demo_shows_every_state_through_the_services_and_loads_once():
         "一级白砂糖出厂质量抽检": "review",
         "红糖微生物及铅含量检测": "samples_sent",
         "冰糖出口新加坡批次检验": "completed",
+        "白砂糖出口越南批次检验": "samples_sent",
     }
     assert {order.institution.slug for order in orders.values()} == {"nqi-sugar"}
     review = orders["一级白砂糖出厂质量抽检"]

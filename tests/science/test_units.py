@@ -328,3 +328,23 @@ def test_converter_refuses_before_any_value():
         converter("mg/kg", "MPa")
     with pytest.raises(UnknownUnit, match="'bananas'"):
         converter("bananas", "m/s")
+
+
+def test_microbiological_counts_are_their_own_kind():
+    assert parse_unit("cfu/g") == "CFU/g"
+    assert parse_unit("MPN/100 mL") == "MPN/100 mL"
+    assert convert("3200", "CFU/g", "CFU/kg") == Decimal("3200000")
+    with pytest.raises(IncompatibleUnits, match="different dimensions"):
+        convert("1", "CFU/g", "MPN/g")
+    with pytest.raises(IncompatibleUnits, match="different dimensions"):
+        convert("1", "CFU/g", "mg/kg")
+
+
+def test_decimal_shift_follows_the_factor():
+    from tichub.science.units import decimal_shift
+
+    assert decimal_shift("µg/kg", "mg/kg") == -3
+    assert decimal_shift("mg/kg", "µg/kg") == 3
+    assert decimal_shift("degC", "K") == 0
+    with pytest.raises(IncompatibleUnits):
+        decimal_shift("mg/kg", "MPa")

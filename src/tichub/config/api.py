@@ -10,6 +10,7 @@ from tichub.marketplace.api import router as marketplace_router
 from tichub.metrology.api import router as metrology_router
 from tichub.registry.api import router as registry_router
 from tichub.standards.api import router as standards_router
+from tichub.trust.api import router as trust_router
 
 api = NinjaAPI(
     title="TICHub API",
@@ -27,3 +28,4 @@ api.add_router("/registry", registry_router)
 api.add_router("/market", marketplace_router)
 api.add_router("/lab", lims_router)
 api.add_router("/metrology", metrology_router)
+api.add_router("/trust", trust_router)

@@ -12,6 +12,8 @@ urlpatterns = [
     path("market/", include("tichub.marketplace.urls")),
     path("lab/", include("tichub.lims.urls")),
     path("metrology/", include("tichub.metrology.urls")),
+    path("trust/", include("tichub.trust.urls")),
+    path(".well-known/tichub/", include("tichub.trust.urls_public")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

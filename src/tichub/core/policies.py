@@ -157,4 +157,18 @@ POLICIES: dict[str, Policy] = _table(
         "登记仪器设备，维护状态与校准信息",
     ),
     Policy("market.stats.view", OPERATOR_ROLES, False, "See order counts and amounts in aggregate", "查看委托汇总统计"),
+    Policy(
+        "trust.keys.view",
+        LAB_MANAGERS,
+        False,
+        "See the institution's signing keys and certificates",
+        "查看本机构签名密钥与证书",
+    ),
+    Policy(
+        "trust.keys.manage",
+        frozenset({Role.INSTITUTION_ADMIN}),
+        True,
+        "Issue, import (PKCS#12) and revoke the institution's signing keys",
+        "签发、导入（PKCS#12）与吊销本机构签名密钥",
+    ),
 )

@@ -184,22 +184,32 @@ class Test(TenantModel):
     __test__ = False  # a laboratory test, not a pytest class
 
     tenant_field = "institution"
-    institution = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="+")
+    # Indexes are few on purpose: every result write updates this row, and each index costs on every import.
+    # institution, order and analyst are led by the composite indexes below; the other keys are never searched.
+    institution = models.ForeignKey(ORG, on_delete=models.PROTECT, related_name="+", db_index=False)
     sample = models.ForeignKey(LabSample, on_delete=models.PROTECT, related_name="tests")
-    order = models.ForeignKey("marketplace.Order", on_delete=models.PROTECT, related_name="lab_tests")
-    need_item = models.ForeignKey("marketplace.NeedItem", null=True, blank=True, on_delete=models.PROTECT)
-    method = models.ForeignKey(TestMethod, null=True, blank=True, on_delete=models.PROTECT, related_name="tests")
+    order = models.ForeignKey("marketplace.Order", on_delete=models.PROTECT, related_name="lab_tests", db_index=False)
+    need_item = models.ForeignKey(
+        "marketplace.NeedItem", null=True, blank=True, on_delete=models.PROTECT, db_index=False
+    )
+    method = models.ForeignKey(
+        TestMethod, null=True, blank=True, on_delete=models.PROTECT, related_name="tests", db_index=False
+    )
     retest_of = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="retest", verbose_name=_("原检测")
     )
     # What is measured, and against what.
-    keyword = models.SlugField(max_length=40)
+    keyword = models.SlugField(max_length=40, db_index=False)
     parameter = models.CharField(_("项目/参数"), max_length=200)
     parameter_en = models.CharField(max_length=200, blank=True)
-    standard = models.ForeignKey("standards.StandardEdition", on_delete=models.PROTECT, related_name="+")
+    standard = models.ForeignKey(
+        "standards.StandardEdition", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     clause = models.CharField(max_length=60, blank=True)
     accredited = models.BooleanField(default=False)
-    subcontractor = models.ForeignKey(ORG, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    subcontractor = models.ForeignKey(
+        ORG, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     specification = models.CharField(_("限量/技术要求"), max_length=200, blank=True)
     lower_limit = models.CharField(max_length=40, blank=True)
     upper_limit = models.CharField(max_length=40, blank=True)
@@ -217,7 +227,7 @@ class Test(TenantModel):
     formula = models.CharField(max_length=300, blank=True)
     non_negative = models.BooleanField(default=True)
     # Who, with what, by when.
-    analyst = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    analyst = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     instrument = models.ForeignKey(
         "metrology.Instrument", null=True, blank=True, on_delete=models.PROTECT, related_name="tests"
     )
@@ -232,13 +242,17 @@ class Test(TenantModel):
     result_text_en = models.CharField(max_length=120, blank=True)
     decision = models.CharField(max_length=16, choices=ResultDecision.choices, blank=True)
     measured_on = models.DateField(null=True, blank=True)
-    entered_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    entered_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     entered_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=0, help_text="bumped by every write: optimistic concurrency")
     status = models.CharField(max_length=10, choices=TestStatus.choices, default=TestStatus.PENDING)
     checks_done = models.PositiveSmallIntegerField(default=0)
-    approved_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
     internal_note = models.TextField(blank=True)
 

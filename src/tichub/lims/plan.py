@@ -16,7 +16,7 @@ from typing import Any
 
 from tichub.marketplace.choices import ReviewVerdict
 from tichub.marketplace.models import NeedItem, Order, ReviewItem
-from tichub.science.units import convert, parse_unit
+from tichub.science.units import convert, decimal_shift, parse_unit
 
 from .models import LabSample, Test, TestMethod
 
@@ -37,6 +37,13 @@ def _in_unit(text: str, source: str, target: str) -> str:
     if not text or _same_unit(source, target):
         return text
     return str(convert(text, source, target))
+
+
+def _places_in_unit(places: int | None, source: str, target: str) -> int | None:
+    """The method's decimals moved with the unit: 2 decimals in µg/kg are 5 in mg/kg."""
+    if places is None or _same_unit(source, target):
+        return places
+    return places - decimal_shift(source, target)
 
 
 def _ranges_in_unit(rows: Sequence[Mapping[str, Any]], source: str, target: str) -> list[dict[str, Any]]:
@@ -100,7 +107,7 @@ def plan_tests(
         copied: dict[str, Any] = {}
         if method is not None:
             copied = {
-                "places": method.places,
+                "places": _places_in_unit(method.places, method.unit, unit),
                 "round_to_uncertainty": method.round_to_uncertainty,
                 "lod": _in_unit(method.lod, method.unit, unit),
                 "loq": _in_unit(method.loq, method.unit, unit),

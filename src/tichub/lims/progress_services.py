@@ -6,6 +6,12 @@ circle). A sample is 检测中 once one of its tests has a result and 待出报�
 the order moves RECEIVED → IN_PROGRESS with the first result and IN_PROGRESS → COMPLETED when every announced
 sample has been received and every live test of the order is approved. Each order step goes through the order
 state machine (audit event, timeline entry both parties see, notification of the enterprise).
+
+A sample stays 检测中 once any of its tests had a result, even when a retest or a retraction leaves it with
+only a pending copy (its testing has begun: the record of the earlier result is kept). A retracted approved
+result (ISO/IEC 17025 7.10: invalidated work) reopens a COMPLETED order: `reopen=True` moves it back to
+IN_PROGRESS when it is no longer finished; only the retraction asks for that, so that a result written on an
+order completed by hand never reopens it silently.
 """
 
 from __future__ import annotations
@@ -27,16 +33,20 @@ def _sample_state(total: int, started: int, approved: int) -> str:
     return SampleStatus.TESTING if started else SampleStatus.RECEIVED
 
 
-def progress_sync(*, actor: Actor, order_id: int) -> None:
-    """Bring the samples and the order of `order_id` in line with their tests (a constant number of queries)."""
+def progress_sync(*, actor: Actor, order_id: int, reopen: bool = False) -> None:
+    """Bring the samples and the order of `order_id` in line with their tests (a constant number of queries).
+
+    `reopen`: move a COMPLETED order back to IN_PROGRESS when some live test is no longer approved (retraction).
+    """
     counts = list(
-        Test.objects.filter(order_id=order_id, status__in=LIVE_TEST_STATES)
+        Test.objects.filter(order_id=order_id)
         .values("sample_id")
         .annotate(
-            total=Count("id"),
+            total=Count("id", filter=Q(status__in=LIVE_TEST_STATES)),
             started=Count("id", filter=~Q(status=TestStatus.PENDING)),
             approved=Count("id", filter=Q(status=TestStatus.APPROVED)),
         )
+        .filter(total__gt=0)
     )
     wanted: dict[str, list[int]] = {}
     for row in counts:
@@ -57,6 +67,10 @@ def progress_sync(*, actor: Actor, order_id: int) -> None:
     if order.status == OrderStatus.IN_PROGRESS and finished and _all_received(order_id):
         order_apply_transition(
             actor=actor, order=order, to=OrderStatus.COMPLETED, party=INSTITUTION, action="order.completed"
+        )
+    elif reopen and order.status == OrderStatus.COMPLETED and not finished:
+        order_apply_transition(
+            actor=actor, order=order, to=OrderStatus.IN_PROGRESS, party=INSTITUTION, action="order.reopened"
         )
 
 

@@ -10,8 +10,11 @@ registry demo's institution admins <slug>.admin@demo.tichub.local), on the scope
     institution whose active scope has the current editions (中国—东盟产品质量检验中心);
 (b) an order accepted by the enterprise and under contract review at the sugar centre;
 (c) an order accepted with its number, samples announced and dispatched, and messages both ways;
-(d) an order tested to completion with an issued invoice (its PDF rendered by invoice_issue; when the PDF fonts
-    are missing the invoice stays a draft and a warning is printed);
+(d) an order completed by hand (order_advance, as for work done outside the laboratory workflow) with an issued
+    invoice (its PDF rendered by invoice_issue; when the PDF fonts are missing the invoice stays a draft and a
+    warning is printed);
+(e) an order under the non-binary decision rule, numbered, its sample dispatched: tichub.lims.demo receives it and
+    tests it through to approval;
 and a need of 北部湾石化 (its owner ent-beibu-petro.owner@demo.tichub.local is created here) quoted by the national
 petrochemical centre, so the lists and the operator's figures are not one enterprise's.
 
@@ -147,6 +150,22 @@ def _needs(today: dt.date) -> dict[str, dict[str, Any]]:
                 _item("冰糖", "总砷", "GB 5009.11", "≤ 0.5 mg/kg（进口商合同要求）", "0.5", "mg/kg"),
                 _item("冰糖", "二氧化硫", "GB 5009.34", "≤ 30 mg/kg（进口商合同要求）", "30", "mg/kg"),
                 _item("冰糖", "还原糖", "GB 5009.7-2016", "报告实测值", "", "g/100g"),
+            ],
+        },
+        "lab": {
+            "title": "白砂糖出口越南批次检验",
+            "product_description": (
+                "一级白砂糖，1 kg 密封袋装 2 袋（同一批次），出口越南；按合同限量判定，报告注明不确定度。"
+            ),
+            "sample_count": 1,
+            "deadline": today + days(days=20),
+            "decision_rule": "non_binary",
+            "accredited_required": True,
+            "confidential": False,
+            "items": [
+                _item("白砂糖", "铅", "GB 5009.12", "≤ 0.5 mg/kg（进口商合同要求）", "0.5", "mg/kg"),
+                _item("白砂糖", "总砷", "GB 5009.11", "≤ 0.5 mg/kg（进口商合同要求）", "0.5", "mg/kg"),
+                _item("白砂糖", "二氧化硫", "GB 5009.34", "≤ 30 mg/kg（进口商合同要求）", "30", "mg/kg"),
             ],
         },
         "other": {
@@ -394,6 +413,25 @@ def _create(orgs: dict[str, Organisation]) -> None:
         invoice_issue(actor=reception, invoice_id=invoice.pk)
     except PdfUnavailable as exc:
         print(f"WARNING: the demo invoice stays a draft: its PDF could not be rendered ({exc})")  # noqa: T201
+
+    # (e) numbered, its sample on the way: the laboratory demo (tichub.lims.demo) tests it through to approval
+    need_id, quotes = _need(owner, specs["lab"], [sugar])
+    _quote(reception, owner, need_id, quotes[sugar.pk], terms=sugar_terms)
+    order_id = _accepted_order(owner, quotes[sugar.pk])
+    _numbered(quality, order_id)
+    _samples(
+        member,
+        order_id,
+        [
+            {
+                "description": "一级白砂糖（出口越南）",
+                "quantity": "2 袋（各 1 kg）",
+                "batch": f"BS{today:%Y%m%d}",
+                "storage": "常温、干燥",
+            }
+        ],
+        tracking="SF1402876533071",
+    )
 
     # Another enterprise's need, quoted by the national petrochemical centre
     beibu = _other_owner(orgs[OTHER_ENTERPRISE])

@@ -21,6 +21,8 @@ State machine (`TRANSITIONS`)
     ACCEPTED → SAMPLES_SENT                 enterprise, through the samples service (engineer M3)
     ACCEPTED | SAMPLES_SENT → RECEIVED      institution (order_advance)
     RECEIVED → IN_PROGRESS → COMPLETED      institution (order_advance)
+    COMPLETED → IN_PROGRESS                 institution, through the laboratory's retraction of an approved
+                                            result only (lims.review_services.review_retract)
     any open state → CANCELLED              either party (order_cancel): free before RECEIVED; at or after
                                             RECEIVED the quote's cancellation fee is recorded. Nothing is deleted.
 """
@@ -70,6 +72,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     OrderStatus.SAMPLES_SENT: {OrderStatus.RECEIVED: INSTITUTION},
     OrderStatus.RECEIVED: {OrderStatus.IN_PROGRESS: INSTITUTION},
     OrderStatus.IN_PROGRESS: {OrderStatus.COMPLETED: INSTITUTION},
+    OrderStatus.COMPLETED: {OrderStatus.IN_PROGRESS: INSTITUTION},
 }
 #: order_advance moves only these (review_decide and the samples service own the others).
 ADVANCE_TARGETS = frozenset({OrderStatus.RECEIVED, OrderStatus.IN_PROGRESS, OrderStatus.COMPLETED})
@@ -96,6 +99,13 @@ STATUS_TEXT: dict[str, tuple[str, str]] = {
     OrderStatus.IN_PROGRESS: ("检测开始", "Testing started"),
     OrderStatus.COMPLETED: ("检测完成", "Testing completed"),
     OrderStatus.CANCELLED: ("委托已取消：{reason}", "Order cancelled: {reason}"),
+}
+#: Steps back, by (from, to), with their own timeline texts; only the service that owns them takes them.
+STEP_BACK_TEXT: dict[tuple[str, str], tuple[str, str]] = {
+    (OrderStatus.COMPLETED, OrderStatus.IN_PROGRESS): (
+        "已批准的检测结果被撤销，恢复检测",
+        "An approved result was retracted; testing resumed",
+    ),
 }
 
 #: Verdicts as the timeline states them (stored text, independent of the interface language).
@@ -704,6 +714,7 @@ def order_apply_transition(*, actor: Actor, order: Order, to: str, party: str, a
     the caller has locked `order` in its transaction and checked the actor's policy and tenancy.
     """
     order_transition_check(order, to, party)
+    texts = STEP_BACK_TEXT.get((order.status, to), STATUS_TEXT[to])
     before = snapshot(order, ORDER_FIELDS)
     order.status = to
     order.save(update_fields=["status", "updated_at"])
@@ -715,7 +726,7 @@ def order_apply_transition(*, actor: Actor, order: Order, to: str, party: str, a
         after=snapshot(order, ORDER_FIELDS),
         organisation_id=actor.tenant_id,
     )
-    zh, en = (text.format(number=order.number, reason="") for text in STATUS_TEXT[to])
+    zh, en = (text.format(number=order.number, reason="") for text in texts)
     timeline_add(order, to, zh, en, actor)
     ref = _ref(order)
     title, body = (f"{ref[0]}：{zh}", f"{ref[1]}: {en}"), (zh, en)
@@ -733,7 +744,7 @@ def order_advance(*, actor: Actor, order_id: int, to: str) -> Order:
         raise ServiceError.field("to", _("目标状态无效。"), code="invalid_choice")
     with transaction.atomic():
         order = _locked_order(actor, order_id, INSTITUTION)
-        if to not in ADVANCE_TARGETS:
+        if to not in ADVANCE_TARGETS or (order.status, to) in STEP_BACK_TEXT:
             raise _refuse(order, pgettext("order action", "直接改为“%(to)s”") % {"to": OrderStatus(to).label})
         return order_apply_transition(actor=actor, order=order, to=to, party=INSTITUTION, action=f"order.{to}")
 

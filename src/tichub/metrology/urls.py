@@ -1,4 +1,6 @@
-"""Instrument pages (being written)."""
+"""Instrument pages at /metrology/."""
+
+from .views import urlpatterns
 
 app_name = "metrology"
-urlpatterns: list = []
+__all__ = ["app_name", "urlpatterns"]

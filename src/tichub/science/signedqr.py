@@ -119,11 +119,16 @@ class VerificationError(ValueError):
     """A code that must not be trusted; ``reason`` says why in plain English, fit for a CLI or a scanner screen."""
 
     reason: str = "the code could not be verified"
+    #: Set on :class:`Expired` and :class:`NotYetValid` only: those are raised after the signature verified, so
+    #: the content is the issuer's own and a verifier may show it ("genuine, but expired on ..."). None otherwise.
+    verified: Verified | None = None
 
-    def __init__(self, reason: str | None = None) -> None:
+    def __init__(self, reason: str | None = None, *, verified: Verified | None = None) -> None:
         # A class-level default keeps ``raise Expired()`` meaningful; call sites add the specifics.
         if reason is not None:
             self.reason = reason
+        if verified is not None:
+            self.verified = verified
         super().__init__(self.reason)
 
 
@@ -155,6 +160,8 @@ class UnknownKey(VerificationError):
     """The key identifier names no key in the caller's trust list."""
 
     reason = "the code was signed with a key that is not in the trust list"
+    #: The key identifier the code names, so that a verifier can say which key it does not know.
+    kid: bytes | None = None
 
 
 class BadSignature(VerificationError):
@@ -515,7 +522,9 @@ def decode(
 
     public_key = trust.get(kid)
     if public_key is None:
-        raise UnknownKey(f"the code was signed with key {kid.hex()}, which is not in the trust list")
+        unknown = UnknownKey(f"the code was signed with key {kid.hex()}, which is not in the trust list")
+        unknown.kid = kid
+        raise unknown
     if not isinstance(public_key, ec.EllipticCurvePublicKey) or not isinstance(public_key.curve, ec.SECP256R1):
         raise ValueError(f"trusted key {kid.hex()} is not a P-256 public key")
 
@@ -542,8 +551,11 @@ def decode(
     if not isinstance(claims, Mapping) or not all(isinstance(key, str) for key in claims):
         raise BadStructure("the signed claims are not a map of named values")
 
+    verified = Verified(claims=dict(claims), kid=kid, issued_at=issued_at, expires_at=expires_at)
     if expires_at is not None and now >= expires_at:
-        raise Expired(f"the code expired on {expires_at.isoformat()}")
+        raise Expired(f"the code expired on {expires_at.isoformat()}", verified=verified)
     if issued_at > now + CLOCK_SKEW:
-        raise NotYetValid(f"the code claims to be issued on {issued_at.isoformat()}, which is in the future")
-    return Verified(claims=dict(claims), kid=kid, issued_at=issued_at, expires_at=expires_at)
+        raise NotYetValid(
+            f"the code claims to be issued on {issued_at.isoformat()}, which is in the future", verified=verified
+        )
+    return verified

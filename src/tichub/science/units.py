@@ -65,6 +65,10 @@ _DEFINITIONS: Final = (
     "hundred_gram = 100 * gram",
     "hundred_milliliter = 100 * milliliter",
     "percent_mass_volume = gram / hundred_milliliter",
+    # Microbiological counts (GB 4789): colonies and most-probable numbers are counts of their own kind, so
+    # CFU/g converts to CFU/kg but never to MPN/g or to a mass fraction.
+    "colony_forming_unit = [colony_count] = CFU = cfu",
+    "most_probable_number = [probable_count] = MPN",
 )
 
 # Canonical symbols where pint's own would not do (pint writes litre "l"; GB 3100 and reports use "L").
@@ -307,6 +311,16 @@ def converter(from_unit: str, to_unit: str) -> Callable[[DecimalLike], Decimal]:
         return _to_decimal(Fraction(number) * slope + offset, exponent + shift)
 
     return apply
+
+
+def decimal_shift(from_unit: str, to_unit: str) -> int:
+    """How many places the decimal point moves when converting: ⌊log10⌋ of the conversion's slope.
+
+    ``decimal_shift('µg/kg', 'mg/kg') == -3``: a result kept to 2 decimals in µg/kg is kept to 5 in mg/kg.
+    Raises like :func:`converter` for unknown or incompatible units.
+    """
+    converter(from_unit, to_unit)  # the same refusals as a conversion
+    return _shift(_parse(from_unit), _parse(to_unit))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "tichub.marketplace",
     "tichub.metrology",
     "tichub.lims",
+    "tichub.trust",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,11 @@ LOGGING = {
 }
 
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Signing keys (tichub.trust) are encrypted at rest under a key derived from this secret; production refuses to
+# start without one (prod.py). Losing it loses every private key: keep it with the database backups' keys.
+TICHUB_SIGNING_SECRET = os.environ.get("TICHUB_SIGNING_SECRET", "")
+TRUST_PLATFORM_NAME = os.environ.get("TRUST_PLATFORM_NAME", "TICHub")  # names the platform CA and the trust list
 NINJA_NUM_PROXIES = 0  # REMOTE_ADDR identifies API clients unless a trusted proxy is declared (prod.py)
 NINJA_PAGINATION_CLASS = "ninja.pagination.PageNumberPagination"
 NINJA_PAGINATION_PER_PAGE = API_DEFAULT_PAGE_SIZE

@@ -5,10 +5,15 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env_bool
+from .base import SECRET_KEY, TICHUB_SIGNING_SECRET, env_bool
 
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set in the environment (at least 50 characters).")
+if len(TICHUB_SIGNING_SECRET) < 32:
+    raise ImproperlyConfigured(
+        "TICHUB_SIGNING_SECRET must be set in the environment (at least 32 characters): it encrypts the signing "
+        "keys of the platform and the institutions at rest."
+    )
 
 DEBUG = False
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from tichub.core.errors import ServiceError
 from tichub.core.routes import actor_of, policy
+from tichub.lims.progress_selectors import order_progress
 
 from .. import order_selectors as selectors
 from .. import order_services as services
@@ -41,6 +42,8 @@ REVIEW = "market.review.manage"
 NEED = "market.need.manage"
 STATS = "market.stats.view"
 PAGE_SIZE = 25
+#: States in which the laboratory's progress (lims.progress_selectors) is shown on the order page.
+LAB_STATES = frozenset({OrderStatus.RECEIVED, OrderStatus.IN_PROGRESS, OrderStatus.COMPLETED, OrderStatus.CANCELLED})
 
 
 # --- lists --------------------------------------------------------------------------------------------------------
@@ -172,11 +175,15 @@ def _detail_context(request: HttpRequest, pk: int, **extra: Any) -> dict[str, An
         targets = [
             (to, str(OrderStatus(to).label))
             for to, party in services.TRANSITIONS.get(order.status, {}).items()
-            if party == services.INSTITUTION and to in services.ADVANCE_TARGETS
+            if party == services.INSTITUTION
+            and to in services.ADVANCE_TARGETS
+            and (order.status, to) not in services.STEP_BACK_TEXT
         ]
         context["advance_form"] = OrderAdvanceForm(targets=targets) if targets else None
     if context["cancellable"]:
         context["cancel_form"] = OrderCancelForm()
+    if detail.side in ("enterprise", "institution") and order.status in LAB_STATES:
+        context["progress"] = order_progress(actor, order.pk)
     context.update(extra)
     return context
 

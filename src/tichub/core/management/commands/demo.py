@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from tichub.accounts import demo as accounts_demo
+from tichub.lims import demo as lims_demo
 from tichub.marketplace import demo as market_demo
 from tichub.registry import demo as registry_demo
 from tichub.standards import demo as standards_demo
@@ -25,6 +26,12 @@ class Command(BaseCommand):
             f"Commissioning / 委托: {market['needs']} needs, {market['orders']} orders, "
             f"{market['invoices_issued']} issued invoices"
         )
+        lab = lims_demo.load()
+        if "tests" in lab:
+            self.stdout.write(
+                f"Laboratory / 实验室: {lab['samples']} samples, {lab['tests']} tests ({lab['approved']} approved), "
+                f"{lab['methods']} methods, {lab['instruments']} instruments"
+            )
         width = max(len(email) for email, *_ in rows)
         self.stdout.write(self.style.SUCCESS(f"Demo users / 演示用户 (password / 密码: {accounts_demo.DEMO_PASSWORD})"))
         for email, role, organisation, has_totp in rows:
