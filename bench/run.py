@@ -1,12 +1,15 @@
 """`make bench`: every benchmark, one stage after the other, figures only (nothing passes or fails on time).
 
-    .venv/bin/python bench/run.py [--quick] [--only science|http|registry|market] [--loadgen auto|wrk|python]
+    .venv/bin/python bench/run.py [--quick] [--only STAGE] [--loadgen auto|wrk|python]
 
 Stages: science (calls per second of the tichub.science functions, bench/science_bench.py), then HTTP (granian
 serving TICHub with production settings against a bare WSGI hello-world, bench/http_bench.py), then the registry
 (capability search p50/p95, query plans and a 10,000-row scope import on a synthetic registry of 5,000
 institutions and 1,000,000 scope rows, on SQLite and on PostgreSQL when one answers, bench/registry_bench.py),
-then the marketplace (order lists and order pages with 100,000 orders, bench/market_bench.py).
+then the marketplace (order lists and order pages with 100,000 orders, bench/market_bench.py), the laboratory
+(receiving a sample with 200 tests, a worksheet of 500 results: bench/lims_bench.py; importing 100,000 results
+from CSV: bench/lims_import_bench.py) and trust (offline QR verifications, PDF signing, the trust list:
+bench/trust_bench.py).
 Each stage also runs alone. The exit status is non-zero only when a stage could not run at all (a broken set-up),
 never because of a figure. About 7 minutes in all on a 2-core machine (the registry stage about 5 of them);
 about 1.5 minutes with --quick (the registry on 100,000 rows).
@@ -27,9 +30,12 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
 import http_bench  # noqa: E402
+import lims_bench  # noqa: E402
+import lims_import_bench  # noqa: E402
 import market_bench  # noqa: E402
 import registry_bench  # noqa: E402
 import science_bench  # noqa: E402
+import trust_bench  # noqa: E402
 from benchlib import machine, stage  # noqa: E402
 
 
@@ -45,7 +51,11 @@ def revision() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs: a quick look, noisier figures")
-    parser.add_argument("--only", choices=("science", "http", "registry", "market"), help="run one stage only")
+    parser.add_argument(
+        "--only",
+        choices=("science", "http", "registry", "market", "lims", "lims-import", "trust"),
+        help="run one stage only",
+    )
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto", help="HTTP load generator")
     args = parser.parse_args(argv)
 
@@ -58,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "http": lambda: http_bench.main([*(["--quick"] if args.quick else []), "--loadgen", args.loadgen]),
         "registry": lambda: registry_bench.main(["--quick"] if args.quick else []),
         "market": lambda: market_bench.main(["--quick"] if args.quick else []),
+        "lims": lambda: lims_bench.main(["--quick"] if args.quick else []),
+        "lims-import": lambda: lims_import_bench.main(["--quick"] if args.quick else []),
+        "trust": lambda: trust_bench.main(["--quick"] if args.quick else []),
     }
     failed = []
     for name, run in stages.items():

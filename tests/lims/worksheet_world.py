@@ -1,4 +1,4 @@
-"""Builders for the worksheet tests and the worksheet benchmark (bench/lims_worksheet_bench.py).
+"""Builders for the worksheet tests and the worksheet benchmark (bench/lims_bench.py).
 
 `worksheet_world()` is tests/lims/world.lab_world() with both announced samples received (`w.s1`, `w.s2`) and
 their tests by keyword (`w.t1["pb"]`, `w.t1["cd"]`, `w.t2[...]`). `more_tests(w, n)` adds n received samples

@@ -28,6 +28,7 @@ NAVIGATION = [
     ("lims:approval_queue", _("结果批准"), "lims.result.approve"),
     ("lims:method_list", _("检测方法"), "lims.method.manage"),
     ("metrology:instrument_list", _("仪器设备"), "metrology.instrument.view"),
+    ("trust:keys", _("签名密钥"), "trust.keys.view"),
     ("accounts:organisation", _("本组织"), "organisation.view"),
     ("accounts:members", _("成员"), "membership.view"),
     ("registry:manage", _("资质与能力"), "registry.scope.view"),

@@ -3,10 +3,12 @@
 from django.core.management.base import BaseCommand
 
 from tichub.accounts import demo as accounts_demo
+from tichub.core.tenancy import Actor
 from tichub.lims import demo as lims_demo
 from tichub.marketplace import demo as market_demo
 from tichub.registry import demo as registry_demo
 from tichub.standards import demo as standards_demo
+from tichub.trust import key_services
 
 
 class Command(BaseCommand):
@@ -14,6 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         rows = accounts_demo.load()
+        # The platform's root CA and trust-list key (idempotent), so that institutions can be issued signing keys.
+        key_services.platform_init(actor=Actor(user=None))
         catalogue = standards_demo.load()
         self.stdout.write(f"Standards catalogue / 标准目录: {catalogue['editions']} editions")
         registry = registry_demo.load()
