@@ -40,3 +40,18 @@ class NotFound(ServiceError):
 
     def __init__(self, message: str | Promise, *, code: str = "not_found") -> None:
         super().__init__(message, code=code)
+
+
+class FieldErrors:
+    """Collects every field error of one input, to refuse it once with all of them (each field named)."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: str) -> None:
+        self.fields.setdefault(name, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            summary = "；".join(f"{name}: {msgs[0]}" for name, msgs in self.fields.items())
+            raise ServiceError(summary, code="invalid", fields=self.fields)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from tichub.accounts.choices import Role
 from tichub.accounts.models import Membership
 from tichub.core.audit import audit_record, snapshot
-from tichub.core.errors import Conflict, NotFound, ServiceError
+from tichub.core.errors import Conflict, FieldErrors, NotFound, ServiceError
 from tichub.core.tenancy import Actor
 from tichub.registry.services import parameter_key
 from tichub.science.formula import FormulaError, variables
@@ -90,21 +90,6 @@ REVIEW_LEVELS = (1, 2, 3)
 RETENTION_MAX = 3650
 
 
-class _Errors:
-    """Collects every field error of one input, to refuse it once with all of them."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.fields.setdefault(name, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            summary = "；".join(f"{name}: {msgs[0]}" for name, msgs in self.fields.items())
-            raise ServiceError(summary, code="invalid", fields=self.fields)
-
-
 def _label(name: str) -> str:
     if name == "standard_code":
         return _("标准号")
@@ -118,7 +103,7 @@ def _day(value: dt.date) -> str:
 # --- validation of one method ---------------------------------------------------------------------------------
 
 
-def _text(errors: _Errors, name: str, value: Any, *, required: bool = False) -> str:
+def _text(errors: FieldErrors, name: str, value: Any, *, required: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -138,7 +123,7 @@ def _text(errors: _Errors, name: str, value: Any, *, required: bool = False) -> 
 
 
 def _number(
-    errors: _Errors, path: str, label: str, value: Any, *, required: bool = False, non_negative: bool = True
+    errors: FieldErrors, path: str, label: str, value: Any, *, required: bool = False, non_negative: bool = True
 ) -> tuple[str, Decimal | None]:
     """Decimal text as written (stripped) and its value; "" and None when empty and allowed."""
     if value is None:
@@ -168,7 +153,7 @@ def _number(
     return text, number
 
 
-def _keyword(errors: _Errors, value: Any) -> str:
+def _keyword(errors: FieldErrors, value: Any) -> str:
     keyword = value.strip().lower() if isinstance(value, str) else ""
     if not keyword:
         errors.add("keyword", _("请填写%(field)s。") % {"field": _label("keyword")})
@@ -183,7 +168,7 @@ def _keyword(errors: _Errors, value: Any) -> str:
     return keyword
 
 
-def _standard(errors: _Errors, value: Any) -> StandardEdition | None:
+def _standard(errors: FieldErrors, value: Any) -> StandardEdition | None:
     text = value.strip() if isinstance(value, str) else ""
     if not text:
         errors.add("standard_code", _("请填写%(field)s。") % {"field": _label("standard_code")})
@@ -208,7 +193,7 @@ def _standard(errors: _Errors, value: Any) -> StandardEdition | None:
     return exact
 
 
-def _unit(errors: _Errors, value: Any) -> str:
+def _unit(errors: FieldErrors, value: Any) -> str:
     text = _text(errors, "unit", value, required=True)
     if not text:
         return ""
@@ -219,7 +204,7 @@ def _unit(errors: _Errors, value: Any) -> str:
         return ""
 
 
-def _places(errors: _Errors, value: Any) -> int | None:
+def _places(errors: FieldErrors, value: Any) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int):
@@ -235,14 +220,14 @@ def _places(errors: _Errors, value: Any) -> int | None:
     return value
 
 
-def _flag(errors: _Errors, name: str, value: Any) -> bool:
+def _flag(errors: FieldErrors, name: str, value: Any) -> bool:
     if not isinstance(value, bool):
         errors.add(name, _("“%(field)s”须为是或否。") % {"field": _label(name)})
         return False
     return value
 
 
-def _range_rows(errors: _Errors, rows: Any) -> list[dict[str, Any]]:
+def _range_rows(errors: FieldErrors, rows: Any) -> list[dict[str, Any]]:
     """Rows {from, to, value, relative}: each from < to, contiguous (a row starts where the previous one ends),
     increasing, so every value falls in exactly one row; value ≥ 0, relative ones (%) at most 100."""
     name = "uncertainty_ranges"
@@ -306,7 +291,7 @@ def _formula_cycle(keyword: str, reads: frozenset[str], formulas: Mapping[str, f
     return None
 
 
-def _formula(errors: _Errors, value: Any, keyword: str, institution_id: int, method_pk: int | None) -> str:
+def _formula(errors: FieldErrors, value: Any, keyword: str, institution_id: int, method_pk: int | None) -> str:
     formula = _text(errors, "formula", value)
     if not formula or "formula" in errors.fields:
         return formula
@@ -344,7 +329,7 @@ def _formula(errors: _Errors, value: Any, keyword: str, institution_id: int, met
 
 def _clean(institution_id: int, data: Mapping[str, Any], method: TestMethod | None) -> dict[str, Any]:
     """Every input field checked, every fault reported; the model's fields when all is well."""
-    errors = _Errors()
+    errors = FieldErrors()
     method_pk = method.pk if method is not None else None
     keyword = _keyword(errors, data.get("keyword"))
     parameter = _text(errors, "parameter", data.get("parameter"), required=True)
@@ -416,7 +401,7 @@ def _clean(institution_id: int, data: Mapping[str, Any], method: TestMethod | No
     }
 
 
-def _check_keyword_free(errors: _Errors, institution_id: int, keyword: str, method: TestMethod | None) -> None:
+def _check_keyword_free(errors: FieldErrors, institution_id: int, keyword: str, method: TestMethod | None) -> None:
     others = TestMethod.objects.filter(institution_id=institution_id)
     if method is not None:
         others = others.exclude(pk=method.pk)
@@ -449,7 +434,7 @@ def _formula_readers(institution_id: int, keyword: str, *, exclude_pk: int, acti
 
 
 def _check_one_active(
-    errors: _Errors, institution_id: int, standard: StandardEdition, key: str, method_pk: int | None
+    errors: FieldErrors, institution_id: int, standard: StandardEdition, key: str, method_pk: int | None
 ) -> None:
     """Receipt finds a test's method by (edition, parameter): two active methods for one pair would be a guess."""
     same = TestMethod.objects.filter(institution_id=institution_id, standard=standard, parameter_key=key, active=True)
@@ -589,7 +574,7 @@ def method_set_active(*, actor: Actor, method_id: int, active: bool) -> TestMeth
         if method.active == active:
             return method
         if active:
-            errors = _Errors()
+            errors = FieldErrors()
             _check_one_active(errors, actor.tenant_id, method.standard, method.parameter_key, method.pk)
             if errors.fields:
                 raise Conflict(errors.fields["parameter"][0], code="method_duplicate", fields=errors.fields)
@@ -621,7 +606,7 @@ def lab_settings_update(*, actor: Actor, review_levels: int, retention_days: int
     7.8.1.1 review before release) and the sample retention period in days (7.4.4, 1 to 3650). Review steps
     taken from now on follow the new levels."""
     actor.require(MANAGE)
-    errors = _Errors()
+    errors = FieldErrors()
     if isinstance(review_levels, bool) or review_levels not in REVIEW_LEVELS:
         errors.add(
             "review_levels",
@@ -684,7 +669,7 @@ def authorisation_grant(
     authorisation of the same person for the same scope whose period overlaps is refused.
     """
     actor.require(MANAGE)
-    errors = _Errors()
+    errors = FieldErrors()
     tenant = actor.tenant_id
     if not _is_signatory(tenant, user_id):
         errors.add("user_id", _("所选人员不是本机构在职的授权签字人：请先在成员管理中为其授予“授权签字人”角色。"))
@@ -757,7 +742,7 @@ def authorisation_end(*, actor: Actor, authorisation_id: int, valid_until: dt.da
         )
         if authorisation is None:
             raise NotFound(_("授权记录不存在，或不属于本机构。"))
-        errors = _Errors()
+        errors = FieldErrors()
         if valid_until < authorisation.valid_from:
             errors.add(
                 "valid_until",

@@ -25,7 +25,7 @@ from django.utils.translation import pgettext
 from tichub.accounts.choices import OrganisationKind, Role
 from tichub.accounts.models import Membership, Organisation, User
 from tichub.core.audit import audit_record, snapshot
-from tichub.core.errors import Conflict, NotFound, ServiceError
+from tichub.core.errors import Conflict, FieldErrors, NotFound, ServiceError
 from tichub.core.notifications import by_language, notify
 from tichub.core.tenancy import Actor
 from tichub.science.rounding import to_decimal
@@ -89,21 +89,6 @@ def _url(name: str, pk: int, fallback: str = "") -> str:
         return fallback
 
 
-class _Errors:
-    """Collects every field error of one input, to refuse it once with all of them."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.fields.setdefault(name, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            summary = "；".join(f"{name}: {msgs[0]}" for name, msgs in self.fields.items())
-            raise ServiceError(summary, code="invalid", fields=self.fields)
-
-
 # ------------------------------------------------------------------------------------------------------------------
 # Validation
 # ------------------------------------------------------------------------------------------------------------------
@@ -117,7 +102,7 @@ def _enterprise_of(actor: Actor) -> Organisation:
     return org
 
 
-def _text(errors: _Errors, name: str, value: Any, *, limit: int, required: bool = False, label: str = "") -> str:
+def _text(errors: FieldErrors, name: str, value: Any, *, limit: int, required: bool = False, label: str = "") -> str:
     text = "" if value is None else str(value).strip()
     if required and not text:
         errors.add(name, _("请填写%(label)s。") % {"label": label})
@@ -126,7 +111,7 @@ def _text(errors: _Errors, name: str, value: Any, *, limit: int, required: bool 
     return text
 
 
-def _limit(errors: _Errors, name: str, value: Any, label: str) -> tuple[str, Decimal | None]:
+def _limit(errors: FieldErrors, name: str, value: Any, label: str) -> tuple[str, Decimal | None]:
     text = "" if value is None else str(value).strip()
     if not text:
         return "", None
@@ -140,7 +125,7 @@ def _limit(errors: _Errors, name: str, value: Any, label: str) -> tuple[str, Dec
     return text, number
 
 
-def _parse_code(errors: _Errors, name: str, text: str) -> StandardCode | None:
+def _parse_code(errors: FieldErrors, name: str, text: str) -> StandardCode | None:
     if not text:
         errors.add(name, _("每个检测项目都须写明方法标准（如 GB 5009.12-2017）。"))
         return None
@@ -154,7 +139,7 @@ def _parse_code(errors: _Errors, name: str, text: str) -> StandardCode | None:
         return None
 
 
-def _current_editions(errors: _Errors, codes: Mapping[int, tuple[str, StandardCode]]) -> dict[int, StandardEdition]:
+def _current_editions(errors: FieldErrors, codes: Mapping[int, tuple[str, StandardCode]]) -> dict[int, StandardEdition]:
     """An undated code means the current edition of that standard, which must be unambiguous (a read)."""
     undated = {i: (name, code) for i, (name, code) in codes.items() if not code.dated}
     found: dict[int, StandardEdition] = {}
@@ -204,7 +189,7 @@ def _clean(
     confidential: Any,
     items: Sequence[Mapping[str, Any]] | None,
 ) -> _CleanNeed:
-    errors = _Errors()
+    errors = FieldErrors()
     clean: dict[str, Any] = {
         "title": _text(errors, "title", title, limit=200, required=True, label=_("名称")),
         "product_description": _text(

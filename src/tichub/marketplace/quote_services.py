@@ -25,7 +25,7 @@ from django.utils.translation import pgettext
 from tichub.accounts.choices import OrganisationKind, Role
 from tichub.accounts.models import Membership, Organisation, User
 from tichub.core.audit import audit_record, audit_record_many, snapshot
-from tichub.core.errors import Conflict, NotFound, ServiceError
+from tichub.core.errors import Conflict, FieldErrors, NotFound, ServiceError
 from tichub.core.numbering import number_next
 from tichub.core.tenancy import Actor
 from tichub.registry.choices import ScopeStatus
@@ -35,7 +35,7 @@ from tichub.registry.services import alias_map, parameter_key
 
 from .choices import NeedStatus, QuoteStatus
 from .models import Need, NeedItem, Order, Quote, QuoteLine
-from .need_services import QUOTER_ROLES, _enterprise_of, _Errors, notify_in_language
+from .need_services import QUOTER_ROLES, _enterprise_of, notify_in_language
 
 QUOTE = "market.quote.manage"
 QUOTE_FIELDS = (
@@ -228,7 +228,7 @@ def quote_prefill(*, actor: Actor, quote_id: int) -> list[dict[str, Any]]:
     return result
 
 
-def _price(errors: _Errors, name: str, value: Any) -> Decimal | None:
+def _price(errors: FieldErrors, name: str, value: Any) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, float | bool):
@@ -255,7 +255,7 @@ def _price(errors: _Errors, name: str, value: Any) -> Decimal | None:
     return price.quantize(CENT)
 
 
-def _int(errors: _Errors, name: str, value: Any, *, low: int, high: int, message: str) -> int:
+def _int(errors: FieldErrors, name: str, value: Any, *, low: int, high: int, message: str) -> int:
     if isinstance(value, bool):
         errors.add(name, message)
         return low
@@ -270,7 +270,7 @@ def _int(errors: _Errors, name: str, value: Any, *, low: int, high: int, message
 
 
 def _clean_lines(
-    errors: _Errors,
+    errors: FieldErrors,
     lines: Sequence[Mapping[str, Any]],
     items: list[NeedItem],
     institution: Organisation,
@@ -367,7 +367,7 @@ def quote_submit(
             raise _quote_state(quote, pgettext("state action", "提交报价"))
         if need.status != NeedStatus.OPEN:
             raise _need_state(need, pgettext("state action", "报价"))
-        errors = _Errors()
+        errors = FieldErrors()
         items = list(NeedItem.objects.filter(need=need).select_related("standard").order_by("position"))
         clean = _clean_lines(errors, lines or [], items, institution, need.organisation_id)
         turnaround = _int(

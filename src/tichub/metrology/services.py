@@ -17,7 +17,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from tichub.core.audit import audit_record, snapshot
-from tichub.core.errors import Conflict, NotFound, ServiceError
+from tichub.core.errors import Conflict, FieldErrors, NotFound, ServiceError
 from tichub.core.tenancy import Actor
 
 from .choices import InstrumentStatus
@@ -29,21 +29,6 @@ REQUIRED = frozenset({"asset_number", "name"})
 EDITABLE = frozenset({*TEXT_MAX, "calibration_required"})
 AUDITED = (*TEXT_MAX, "calibration_required", "status", "calibrated_on", "calibration_due")
 REASON_MAX = 500
-
-
-class _Errors:
-    """Collects every field error of one input, to refuse it once with all of them."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.fields.setdefault(name, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            summary = "；".join(f"{name}: {msgs[0]}" for name, msgs in self.fields.items())
-            raise ServiceError(summary, code="invalid", fields=self.fields)
 
 
 def _label(name: str) -> str:
@@ -58,7 +43,7 @@ def instrument_not_found() -> NotFound:
     return NotFound(_("仪器设备不存在，或不属于本机构。"))
 
 
-def _clean_text(errors: _Errors, name: str, value: Any) -> str:
+def _clean_text(errors: FieldErrors, name: str, value: Any) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -76,7 +61,7 @@ def _clean_text(errors: _Errors, name: str, value: Any) -> str:
     return value
 
 
-def _clean(errors: _Errors, data: Mapping[str, Any]) -> dict[str, Any]:
+def _clean(errors: FieldErrors, data: Mapping[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {name: _clean_text(errors, name, data.get(name)) for name in TEXT_MAX if name in data}
     if "calibration_required" in data:
         required = data["calibration_required"]
@@ -86,7 +71,9 @@ def _clean(errors: _Errors, data: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _check_asset_free(errors: _Errors, institution_id: int, cleaned: dict[str, Any], exclude_pk: int | None) -> None:
+def _check_asset_free(
+    errors: FieldErrors, institution_id: int, cleaned: dict[str, Any], exclude_pk: int | None
+) -> None:
     asset_number = cleaned.get("asset_number")
     if not asset_number or "asset_number" in errors.fields:
         return
@@ -132,7 +119,7 @@ def instrument_register(
     needs calibration cannot be used until its first calibration is recorded.
     """
     actor.require(MANAGE)
-    errors = _Errors()
+    errors = FieldErrors()
     cleaned = _clean(
         errors,
         {
@@ -165,7 +152,7 @@ def instrument_update(*, actor: Actor, instrument_id: int, **changes: Any) -> In
             code="unknown_field",
             fields={name: [_("未知字段。")] for name in unknown},
         )
-    errors = _Errors()
+    errors = FieldErrors()
     cleaned = _clean(errors, changes)
     with transaction.atomic():
         instrument = _locked(actor, instrument_id)
@@ -187,7 +174,7 @@ def instrument_set_status(*, actor: Actor, instrument_id: int, status: str, reas
     instrument found defective is taken out of service and marked). The reason is required and kept in the audit
     trail. A retired instrument stays retired: a new life is a new registration."""
     actor.require(MANAGE)
-    errors = _Errors()
+    errors = FieldErrors()
     if status not in InstrumentStatus.values:
         errors.add(
             "status",
@@ -234,7 +221,7 @@ def instrument_record_calibration(
     already recorded; the due date comes after it. The status is left as it is: an instrument back from
     calibration is put in service with `instrument_set_status`, deliberately."""
     actor.require(MANAGE)
-    errors = _Errors()
+    errors = FieldErrors()
     today = timezone.localdate()
     if not isinstance(calibrated_on, dt.date):
         errors.add("calibrated_on", _("请填写校准日期。"))
