@@ -66,3 +66,13 @@ def test_wrong_organisation(route):
 @pytest.mark.parametrize("route", ROUTES, ids=IDS)
 def test_allowed(route):
     perm.check_allowed(route, perm.case_for(route))
+
+
+JSON_WRITES = [r for r in ROUTES if r.kind == "api" and r.methods[0] in ("POST", "PUT", "PATCH")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", JSON_WRITES, ids=[str(r) for r in JSON_WRITES])
+def test_bad_input_never_answers_500(route):
+    faults = perm.check_bad_input(route, perm.case_for(route))
+    assert not faults, f"{route}: " + "\n".join(faults[:10])

@@ -51,7 +51,8 @@ def organisation_get(request: HttpRequest):
 @router.patch("/organisation", response={200: OrganisationOut, **ERRORS})
 @policy("organisation.update", api=True)
 def organisation_patch(request: HttpRequest, payload: OrganisationPatch):
-    return services.organisation_update(actor=actor_of(request), **payload.dict(exclude_unset=True))
+    # null leaves a field as it is (PATCH semantics); "" clears a text field.
+    return services.organisation_update(actor=actor_of(request), **payload.dict(exclude_unset=True, exclude_none=True))
 
 
 @router.get("/organisations", response=list[OrganisationOut])

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import AnonRateThrottle, BaseThrottle
@@ -95,3 +95,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return _error(api, request, 404, "not_found", "Not found.")
 
     api.exception_handler(ObjectDoesNotExist)(not_found)
+
+
+#: A row id or a version number in a request body. Bounded so that an absurd number is refused as an input error
+#: naming its field, instead of overflowing the database driver (SQLite's integers are 64-bit).
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Version = Annotated[int, Field(ge=0, le=2**63 - 1)]

@@ -182,3 +182,34 @@ def check_allowed(route: Route, case: Case) -> None:
     assert response.status_code < 400, f"{route}: allowed role {world.allowed_role} got {response.status_code}"
     if setup.secret and case.method == "GET":
         assert setup.secret in response.content.decode(), f"{route}: the owner does not see {setup.secret}"
+
+
+#: What a careless or hostile client sends in place of a field's value.
+BAD_VALUES: tuple[Any, ...] = (
+    None, "", "x" * 3000, -1, 10**30, 1.5, True, [], {"$ne": 1}, "NaN", "１２", "0x1A", "<b>",
+)  # fmt: skip
+
+
+def bad_bodies(data: dict[str, Any] | None) -> list[Any]:
+    """Bodies a route must refuse with a 4xx (or accept), never a 500: not an object, empty, each field of the
+    case's valid body replaced in turn by each of BAD_VALUES (and, for lists of objects, the first item's fields)."""
+    bodies: list[Any] = [[], "text", {}]
+    for name, value in (data or {}).items():
+        bodies += [{**data, name: bad} for bad in BAD_VALUES]  # type: ignore[dict-item]
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            for field_name in value[0]:
+                bodies += [{**data, name: [{**value[0], field_name: bad}, *value[1:]]} for bad in BAD_VALUES]  # type: ignore[dict-item]
+    return bodies
+
+
+def check_bad_input(route: Route, case: Case) -> list[str]:
+    """An allowed member sends broken bodies to a JSON write route: every answer is below 500. Returns faults."""
+    world, setup = build_world(route, case)
+    client = signed_in(world.owner_user, world.owner)
+    url = route.url(**setup.kwargs) + ("?" + urlencode(setup.query) if setup.query else "")
+    faults = []
+    for body in bad_bodies(setup.data):
+        response = getattr(client, case.method.lower())(url, data=json.dumps(body), content_type="application/json")
+        if response.status_code >= 500:
+            faults.append(f"{json.dumps(body, ensure_ascii=False)[:200]} → {response.status_code}")
+    return faults

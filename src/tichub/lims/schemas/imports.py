@@ -7,6 +7,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from tichub.core.api_support import RowId
+
 
 class MappingIn(Schema):
     columns: dict[str, str] = Field(
@@ -27,7 +29,7 @@ class ImportJsonIn(Schema):
 
     file_name: str = Field(description="the file's name, at most 200 characters")
     content_base64: str = Field(description="the CSV file, base64")
-    instrument_id: int | None = Field(None, description="the instrument that wrote the file (its mapping applies)")
+    instrument_id: RowId | None = Field(None, description="the instrument that wrote the file (its mapping applies)")
     columns: dict[str, str] | None = Field(None, description="the mapping; default the instrument's saved one")
     delimiter: str | None = Field(None, description='",", ";", a tab, "" (recognise); default the mapping\'s')
     save_mapping: bool = Field(False, description="save `columns` and `delimiter` as the instrument's mapping")

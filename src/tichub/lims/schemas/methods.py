@@ -8,6 +8,8 @@ from typing import Any
 from django.utils import timezone
 from ninja import Field, Schema
 
+from tichub.core.api_support import RowId
+
 RANGES = 'rows {"from": "0", "to": "1", "value": "0.05", "relative": false}: decimal text, contiguous, increasing'
 
 
@@ -114,9 +116,9 @@ class AuthorisationOut(Schema):
 
 
 class AuthorisationIn(Schema):
-    user_id: int = Field(description="an active member holding the authorized signatory role")
+    user_id: RowId = Field(description="an active member holding the authorized signatory role")
     standard_code: str | None = Field(None, description="a catalogued, dated edition; or give method_id")
-    method_id: int | None = None
+    method_id: RowId | None = None
     valid_from: dt.date
     valid_until: dt.date | None = Field(None, description="the last day covered; null: open-ended")
 

@@ -7,15 +7,17 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from tichub.core.api_support import RowId, Version
+
 
 class ResultEntryIn(Schema):
-    test_id: int
+    test_id: RowId
     value: str = Field(description='decimal text as measured, e.g. "0.48", "480", "1.2E-3" (never a JSON number)')
     unit: str = Field("", description="the unit of `value`; empty: the test's unit. Converted to the test's unit")
     measured_on: dt.date | None = Field(None, description="default today; not in the future, not before receipt")
-    instrument_id: int | None = Field(None, description="default the test's instrument; must be usable that day")
+    instrument_id: RowId | None = Field(None, description="default the test's instrument; must be usable that day")
     reason: str = Field("", description="required to change a result already submitted, checked or rejected")
-    version: int | None = Field(None, description="the test's version you read; a newer one on the server → 409")
+    version: Version | None = Field(None, description="the test's version you read; a newer one on the server → 409")
 
 
 class ResultsIn(Schema):
@@ -23,7 +25,7 @@ class ResultsIn(Schema):
 
 
 class ResultsSubmitIn(Schema):
-    test_ids: list[int] = Field(description="entered tests to hand over for review")
+    test_ids: list[RowId] = Field(description="entered tests to hand over for review")
 
 
 class TestResultOut(Schema):

@@ -6,18 +6,20 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from tichub.core.api_support import RowId
+
 
 class CheckIn(Schema):
-    test_ids: list[int] = Field(description="1 to 500 tests, checked all or nothing")
+    test_ids: list[RowId] = Field(description="1 to 500 tests, checked all or nothing")
     note: str = Field("", description="the reviewer's note, at most 1,000 characters")
 
 
 class ApproveIn(Schema):
-    test_ids: list[int] = Field(description="1 to 500 tests, approved all or nothing")
+    test_ids: list[RowId] = Field(description="1 to 500 tests, approved all or nothing")
 
 
 class RejectIn(Schema):
-    test_ids: list[int] = Field(description="1 to 500 tests, returned all or nothing")
+    test_ids: list[RowId] = Field(description="1 to 500 tests, returned all or nothing")
     reason: str = Field("", description="required, at most 1,000 characters; told to the analyst")
 
 

@@ -7,11 +7,13 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from tichub.core.api_support import RowId
+
 # --- input --------------------------------------------------------------------------------------------------------
 
 
 class ReceiveIn(Schema):
-    announcement_id: int = Field(description="the announced sample (SampleAnnouncement) being received")
+    announcement_id: RowId = Field(description="the announced sample (SampleAnnouncement) being received")
     condition: str = Field("intact", description="intact, damaged, leaking, insufficient, temperature or other")
     condition_note: str = Field("", description="at most 300 characters; required for `other`")
     seal_intact: bool | None = Field(None, description="true / false; null when the sample carries no seal")
@@ -32,14 +34,14 @@ class PartIn(Schema):
 
 class SplitIn(Schema):
     parts: list[PartIn] = Field(description="1 to 20 sub-samples, numbered <parent number>-<n>")
-    test_ids: list[int] = Field(
+    test_ids: list[RowId] = Field(
         default_factory=list, description="pending tests of the parent moved to the (single) part"
     )
 
 
 class CustodyIn(Schema):
     kind: str = Field(description="handover, move or return")
-    to_person_id: int | None = Field(None, description="handover: an active member of the institution")
+    to_person_id: RowId | None = Field(None, description="handover: an active member of the institution")
     to_location: str = Field("", description="move: required; handover: optional (also moves the sample)")
     note: str = Field("", description="return: required (how the sample went back); at most 300 characters")
 

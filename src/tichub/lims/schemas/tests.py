@@ -7,6 +7,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from tichub.core.api_support import RowId
+
 
 class LabTestOut(Schema):
     id: int
@@ -44,9 +46,9 @@ class LabTestOut(Schema):
 
 
 class AssignIn(Schema):
-    test_ids: list[int] = Field(description="1 to 500 tests of the institution, live and not approved")
-    analyst_id: int | None = Field(None, description="an active member with the analyst role")
-    instrument_id: int | None = Field(None, description="an instrument usable today (in service, calibrated)")
+    test_ids: list[RowId] = Field(description="1 to 500 tests of the institution, live and not approved")
+    analyst_id: RowId | None = Field(None, description="an active member with the analyst role")
+    instrument_id: RowId | None = Field(None, description="an instrument usable today (in service, calibrated)")
     due_date: dt.date | None = Field(None, description="not in the past")
 
 

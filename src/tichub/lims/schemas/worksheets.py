@@ -7,6 +7,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from tichub.core.api_support import RowId, Version
+
 
 class QcSlotIn(Schema):
     kind: str = Field(description="blank, duplicate or reference")
@@ -14,14 +16,14 @@ class QcSlotIn(Schema):
         "", description="reference: the certified value; blank: the limit (empty: the method's LOD); duplicate: empty"
     )
     tolerance: str = Field("", description='absolute ("0.02") or relative ("10%": of the mean, of the certified value)')
-    duplicate_of_test_id: int | None = Field(None, description="duplicate: the test on the worksheet it repeats")
+    duplicate_of_test_id: RowId | None = Field(None, description="duplicate: the test on the worksheet it repeats")
     position: int | None = Field(None, description="1-based place among the slots made; empty: after the tests")
 
 
 class WorksheetIn(Schema):
-    test_ids: list[int] = Field(description="editable tests of the institution, in the order of the worksheet")
-    method_id: int | None = Field(None, description="all tests must be of this method")
-    instrument_id: int | None = Field(None, description="must be usable today (in service, calibrated)")
+    test_ids: list[RowId] = Field(description="editable tests of the institution, in the order of the worksheet")
+    method_id: RowId | None = Field(None, description="all tests must be of this method")
+    instrument_id: RowId | None = Field(None, description="must be usable today (in service, calibrated)")
     qc: list[QcSlotIn] = Field(default_factory=list, description="QC slots with their acceptance settings")
 
 
@@ -32,11 +34,11 @@ class QcValuesIn(Schema):
 
 
 class SlotResultIn(Schema):
-    slot_id: int
+    slot_id: RowId
     value: str = Field(description='decimal text as measured, e.g. "0.48" (never a JSON number)')
     unit: str = Field("", description="the unit of `value`; empty: the test's unit")
     reason: str = Field("", description="required to change a result already submitted or rejected")
-    version: int | None = Field(None, description="the test's version you read; a newer one on the server → 409")
+    version: Version | None = Field(None, description="the test's version you read; a newer one on the server → 409")
 
 
 class WorksheetResultsIn(Schema):
