@@ -149,3 +149,14 @@ def test_only_a_retraction_reopens_a_completed_order():
     assert "/advance/" not in page and "检测项目共 4 项：已出结果 4 项，已批准 4 项。" in page
     w.order.refresh_from_db()
     assert w.order.status == "completed"
+
+
+def test_the_laboratory_steps_of_the_order_do_not_name_its_staff_to_the_customer():
+    from tichub.core.models import AuditEvent
+    from tichub.marketplace.models import TimelineEvent
+
+    w, _sample = secret_world()
+    step = TimelineEvent.objects.get(order=w.order, kind="in_progress")
+    assert step.actor_id is None  # the customer's timeline: the analyst stays anonymous
+    audited = AuditEvent.objects.get(action="order.in_progress", object_id=str(w.order.pk))
+    assert audited.actor_id == w.analyst.pk  # the audit trail still names them

@@ -62,15 +62,25 @@ def progress_sync(*, actor: Actor, order_id: int, reopen: bool = False) -> None:
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status == OrderStatus.RECEIVED and started:
         order_apply_transition(
-            actor=actor, order=order, to=OrderStatus.IN_PROGRESS, party=INSTITUTION, action="order.in_progress"
+            actor=actor,
+            order=order,
+            to=OrderStatus.IN_PROGRESS,
+            party=INSTITUTION,
+            action="order.in_progress",
+            named=False,
         )
     if order.status == OrderStatus.IN_PROGRESS and finished and _all_received(order_id):
         order_apply_transition(
-            actor=actor, order=order, to=OrderStatus.COMPLETED, party=INSTITUTION, action="order.completed"
+            actor=actor, order=order, to=OrderStatus.COMPLETED, party=INSTITUTION, action="order.completed", named=False
         )
     elif reopen and order.status == OrderStatus.COMPLETED and not finished:
         order_apply_transition(
-            actor=actor, order=order, to=OrderStatus.IN_PROGRESS, party=INSTITUTION, action="order.reopened"
+            actor=actor,
+            order=order,
+            to=OrderStatus.IN_PROGRESS,
+            party=INSTITUTION,
+            action="order.reopened",
+            named=False,
         )
 
 

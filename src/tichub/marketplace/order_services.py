@@ -707,11 +707,15 @@ def order_transition_check(order: Order, to: str, party: str) -> None:
         raise _refuse(order, pgettext("order action", "改为“%(to)s”") % {"to": label})
 
 
-def order_apply_transition(*, actor: Actor, order: Order, to: str, party: str, action: str) -> Order:
+def order_apply_transition(
+    *, actor: Actor, order: Order, to: str, party: str, action: str, named: bool = True
+) -> Order:
     """Move a locked order along the state machine: check, save, audit, timeline, notify the other party.
 
     For services that own a transition (e.g. the samples service: ACCEPTED → SAMPLES_SENT, party "enterprise");
-    the caller has locked `order` in its transaction and checked the actor's policy and tenancy.
+    the caller has locked `order` in its transaction and checked the actor's policy and tenancy. `named=False`
+    keeps the person out of the timeline both parties read (the audit trail still names them): for steps that
+    follow from the laboratory's internal work, where the customer has no business knowing who did what.
     """
     order_transition_check(order, to, party)
     texts = STEP_BACK_TEXT.get((order.status, to), STATUS_TEXT[to])
@@ -727,7 +731,7 @@ def order_apply_transition(*, actor: Actor, order: Order, to: str, party: str, a
         organisation_id=actor.tenant_id,
     )
     zh, en = (text.format(number=order.number, reason="") for text in texts)
-    timeline_add(order, to, zh, en, actor)
+    timeline_add(order, to, zh, en, actor if named else None)
     ref = _ref(order)
     title, body = (f"{ref[0]}：{zh}", f"{ref[1]}: {en}"), (zh, en)
     if party == INSTITUTION:
