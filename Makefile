@@ -42,9 +42,10 @@ lint: $(VENV)/.synced
 	$(PY) tools/lint_tenancy.py
 	$(VENV)/bin/mypy src/tichub/science src/tichub/core src/tichub/accounts/services.py src/tichub/accounts/selectors.py src/tichub/registry src/tichub/standards src/tichub/marketplace src/tichub/lims src/tichub/metrology src/tichub/trust
 
-# Browser tests drive Debian's chromium; install it when we can (root), otherwise those tests say why they skip.
+# Browser tests drive Debian's chromium, PDF tests read text back with poppler's pdftotext; install them when we can
+# (root), otherwise those tests say why they skip.
 browser-deps:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) || echo "chromium missing: browser tests will be skipped"; }
+	@{ command -v chromium && command -v pdftotext; } >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null) || echo "chromium or pdftotext missing: browser and PDF-text tests will be skipped"; }
 
 pytest: install browser-deps
 	$(VENV)/bin/pytest -n 2 --dist loadgroup -q
