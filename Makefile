@@ -40,7 +40,7 @@ lint: $(VENV)/.synced
 	$(VENV)/bin/ruff format --check src tests bench tools
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) tools/lint_tenancy.py
-	$(VENV)/bin/mypy src/tichub/science src/tichub/core src/tichub/accounts/services.py src/tichub/accounts/selectors.py src/tichub/registry src/tichub/standards src/tichub/marketplace src/tichub/lims src/tichub/metrology src/tichub/trust
+	$(VENV)/bin/mypy src/tichub/science src/tichub/core src/tichub/accounts/services.py src/tichub/accounts/selectors.py src/tichub/registry src/tichub/standards src/tichub/marketplace src/tichub/lims src/tichub/metrology src/tichub/trust src/tichub/reports
 
 # Browser tests drive Debian's chromium, PDF tests read text back with poppler's pdftotext; install them when we can
 # (root), otherwise those tests say why they skip.

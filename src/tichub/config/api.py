@@ -9,6 +9,9 @@ from tichub.lims.api import router as lims_router
 from tichub.marketplace.api import router as marketplace_router
 from tichub.metrology.api import router as metrology_router
 from tichub.registry.api import router as registry_router
+from tichub.reports.api import router as reports_router
+from tichub.reports.api_shares import router as report_shares_router
+from tichub.reports.api_verify import router as verify_router
 from tichub.standards.api import router as standards_router
 from tichub.trust.api import router as trust_router
 
@@ -29,3 +32,6 @@ api.add_router("/market", marketplace_router)
 api.add_router("/lab", lims_router)
 api.add_router("/metrology", metrology_router)
 api.add_router("/trust", trust_router)
+api.add_router("/reports", reports_router)
+api.add_router("/reports", report_shares_router)
+api.add_router("/verify", verify_router)

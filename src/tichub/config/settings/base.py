@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "tichub.metrology",
     "tichub.lims",
     "tichub.trust",
+    "tichub.reports",
 ]
 
 MIDDLEWARE = [

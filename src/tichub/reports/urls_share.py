@@ -1,0 +1,2 @@
+app_name = "report_shares"
+urlpatterns: list = []
