@@ -25,6 +25,7 @@ import http.client
 import json
 import multiprocessing
 import os
+import random
 import re
 import secrets
 import shutil
@@ -72,6 +73,8 @@ class Target:
     path: str
     headers: dict[str, str] = field(default_factory=dict)
     results: list[LoadResult] = field(default_factory=list)
+    # A file of paths, one a line: each request then takes one of them at random (`path` is only checked first).
+    paths_file: str = ""
 
 
 _UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -102,18 +105,42 @@ def parse_wrk(output: str) -> LoadResult:
     return LoadResult(float(rps.group(1)), _ms(p50.group(1)), _ms(p99.group(1)), int(total.group(1)), errors)
 
 
-def run_wrk(wrk: str, url: str, headers: dict[str, str], seconds: float) -> LoadResult:
+WRK_PATHS_SCRIPT = """-- each request: one path of %(file)s at random (written by bench/http_bench.py)
+local paths, threads = {}, 0
+function setup(thread) threads = threads + 1; thread:set("number", threads) end
+function init(args)
+  for line in io.lines(%(file)s) do if #line > 0 then paths[#paths + 1] = line end end
+  math.randomseed(os.time() * 100 + number)
+end
+function request() return wrk.format(nil, paths[math.random(#paths)]) end
+"""
+
+
+def wrk_paths_script(paths_file: str) -> str:
+    """A wrk Lua script (written next to `paths_file`) that sends each request to one of its paths at random."""
+    script = Path(paths_file).with_suffix(".lua")
+    script.write_text(WRK_PATHS_SCRIPT % {"file": json.dumps(str(paths_file))}, encoding="utf-8")
+    return str(script)
+
+
+def run_wrk(wrk: str, url: str, headers: dict[str, str], seconds: float, paths_file: str = "") -> LoadResult:
     cmd = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "5s"]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]
+    if paths_file:
+        cmd += ["-s", wrk_paths_script(paths_file)]
     done = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=seconds + 60, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
     return parse_wrk(done.stdout)
 
 
-def _python_load_worker(host: str, port: int, path: str, headers: dict[str, str], threads: int, seconds: float):
-    """One load process: `threads` keep-alive connections, each sending requests back to back until the end."""
+def _python_load_worker(
+    host: str, port: int, path: str, headers: dict[str, str], threads: int, seconds: float, paths_file: str = ""
+):
+    """One load process: `threads` keep-alive connections, each sending requests back to back until the end
+    (each to a path of `paths_file` at random when one is given)."""
+    paths = [line for line in Path(paths_file).read_text().splitlines() if line] if paths_file else [path]
     latencies: list[list[float]] = [[] for _ in range(threads)]
     errors = [0] * threads
     start_at = time.perf_counter() + 0.2  # all threads start together
@@ -125,7 +152,7 @@ def _python_load_worker(host: str, port: int, path: str, headers: dict[str, str]
             time.sleep(0.001)
         while (began := time.perf_counter()) < stop_at:
             try:
-                conn.request("GET", path, headers=headers)
+                conn.request("GET", random.choice(paths), headers=headers)
                 response = conn.getresponse()
                 response.read()
                 if response.status >= 400:
@@ -145,13 +172,16 @@ def _python_load_worker(host: str, port: int, path: str, headers: dict[str, str]
     return [x for per_thread in latencies for x in per_thread], sum(errors)
 
 
-def run_python_load(host: str, port: int, path: str, headers: dict[str, str], seconds: float) -> LoadResult:
+def run_python_load(
+    host: str, port: int, path: str, headers: dict[str, str], seconds: float, paths_file: str = ""
+) -> LoadResult:
     """The stand-in for wrk: THREADS processes (so the GIL is not the bottleneck) sharing CONNECTIONS threads."""
     per_process = CONNECTIONS // THREADS
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(THREADS, mp_context=context) as pool:
         futures = [
-            pool.submit(_python_load_worker, host, port, path, headers, per_process, seconds) for _ in range(THREADS)
+            pool.submit(_python_load_worker, host, port, path, headers, per_process, seconds, paths_file)
+            for _ in range(THREADS)
         ]
         parts = [future.result(timeout=seconds + 60) for future in futures]
     latencies = sorted(x for lat, _ in parts for x in lat)
@@ -194,6 +224,7 @@ def production_env(tmp: Path) -> dict[str, str]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tichub.config.settings.prod",
         "SECRET_KEY": "".join(secrets.choice(alphabet) for _ in range(60)),
+        "TICHUB_SIGNING_SECRET": secrets.token_urlsafe(36),  # prod settings refuse to start without one
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
@@ -306,8 +337,9 @@ def measure(plan: Plan, port: int, targets: Sequence[Target], bar) -> None:
     def once(target: Target, seconds: float) -> LoadResult:
         if plan.loadgen == "wrk":
             assert plan.wrk is not None
-            return run_wrk(plan.wrk, f"http://127.0.0.1:{port}{target.path}", target.headers, seconds)
-        return run_python_load("127.0.0.1", port, target.path, target.headers, seconds)
+            url = f"http://127.0.0.1:{port}{target.path}"
+            return run_wrk(plan.wrk, url, target.headers, seconds, target.paths_file)
+        return run_python_load("127.0.0.1", port, target.path, target.headers, seconds, target.paths_file)
 
     for target in targets:
         bar.set_postfix_str(f"{target.label} warm-up")

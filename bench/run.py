@@ -8,11 +8,14 @@ serving TICHub with production settings against a bare WSGI hello-world, bench/h
 institutions and 1,000,000 scope rows, on SQLite and on PostgreSQL when one answers, bench/registry_bench.py),
 then the marketplace (order lists and order pages with 100,000 orders, bench/market_bench.py), the laboratory
 (receiving a sample with 200 tests, a worksheet of 500 results: bench/lims_bench.py; importing 100,000 results
-from CSV: bench/lims_import_bench.py) and trust (offline QR verifications, PDF signing, the trust list:
-bench/trust_bench.py).
+from CSV: bench/lims_import_bench.py), trust (offline QR verifications, PDF signing, the trust list:
+bench/trust_bench.py) and reports (a 30-row bilingual report rendered and signed per second, render and sign
+apart, report_issue end to end, verify_qr of a report's QR; the public verification API
+GET /api/v1/verify/{public_id} under granian with 1,000,000 reports on SQLite and on PostgreSQL when one answers,
+next to the hello-world: bench/reports_bench.py).
 Each stage also runs alone. The exit status is non-zero only when a stage could not run at all (a broken set-up),
-never because of a figure. About 7 minutes in all on a 2-core machine (the registry stage about 5 of them);
-about 1.5 minutes with --quick (the registry on 100,000 rows).
+never because of a figure. About 13 minutes in all on a 2-core machine (the registry stage about 5 of them, the
+reports stage about 6); about 4 minutes with --quick (the registry on 100,000 rows, the reports on 100,000).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import lims_bench  # noqa: E402
 import lims_import_bench  # noqa: E402
 import market_bench  # noqa: E402
 import registry_bench  # noqa: E402
+import reports_bench  # noqa: E402
 import science_bench  # noqa: E402
 import trust_bench  # noqa: E402
 from benchlib import machine, stage  # noqa: E402
@@ -53,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="shorter runs: a quick look, noisier figures")
     parser.add_argument(
         "--only",
-        choices=("science", "http", "registry", "market", "lims", "lims-import", "trust"),
+        choices=("science", "http", "registry", "market", "lims", "lims-import", "trust", "reports"),
         help="run one stage only",
     )
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto", help="HTTP load generator")
@@ -71,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "lims": lambda: lims_bench.main(["--quick"] if args.quick else []),
         "lims-import": lambda: lims_import_bench.main(["--quick"] if args.quick else []),
         "trust": lambda: trust_bench.main(["--quick"] if args.quick else []),
+        "reports": lambda: reports_bench.main([*(["--quick"] if args.quick else []), "--loadgen", args.loadgen]),
     }
     failed = []
     for name, run in stages.items():

@@ -22,6 +22,9 @@ from .metrology import permission_cases as _instruments  # noqa: F401
 from .registry import permission_cases_directory as _directory  # noqa: F401
 from .registry import permission_cases_imports as _imports  # noqa: F401
 from .registry import permission_cases_search as _search  # noqa: F401
+from .reports import permission_cases as _reports  # noqa: F401
+from .reports import permission_cases_share as _report_shares  # noqa: F401
+from .reports import permission_cases_verify as _verify  # noqa: F401
 from .standards import permission_cases as _standards  # noqa: F401
 from .trust import permission_cases as _trust  # noqa: F401
 

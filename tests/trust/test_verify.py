@@ -62,7 +62,7 @@ def test_genuine(issued):
     assert words[("签发机构", "Issuing institution")] == (
         f"{a_lab.institution.name_zh} / {a_lab.institution.name_en} (#{a_lab.institution.pk})"
     )
-    assert words[("结论", "Conclusion")] == "符合 / conforms"
+    assert words[("结论", "Conclusion")] == "合格 / conforms"
 
 
 def test_one_byte_changed_in_the_signed_content(issued):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from django.conf import settings
@@ -10,9 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
-from ninja.throttling import AnonRateThrottle, BaseThrottle
+from ninja.throttling import BaseThrottle
 
 from .errors import ServiceError
+from .ratelimit import rate_limited
 
 
 class Error(Schema):
@@ -52,8 +54,22 @@ class SessionAuthWithCsrf(SessionAuth):
 
 AUTH = [TokenAuth(), SessionAuthWithCsrf()]
 HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 429: "rate_limited"}
-# Public routes are rate-limited per client address.
-PUBLIC_THROTTLE: list[BaseThrottle] = [AnonRateThrottle(f"{settings.RATE_LIMITS['public'][0]}/min")]
+
+
+class PublicRateLimit(BaseThrottle):
+    """Public routes are rate-limited per client address: core.ratelimit's fixed window (one counter in the shared
+    cache, the address as the middleware trusts it), shared with the public pages. Not ninja's AnonRateThrottle,
+    which rewrites the list of every request's time on each call and trusts X-Forwarded-For from anyone."""
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        return not rate_limited(request, "public")
+
+    def wait(self) -> float:
+        window = settings.RATE_LIMITS["public"][1]
+        return float(window - time.time() % window)
+
+
+PUBLIC_THROTTLE: list[BaseThrottle] = [PublicRateLimit()]
 
 
 def _error(

@@ -86,6 +86,11 @@ class Statement:
         return str(ResultDecision(self.decision).label)
 
 
+def headline(decision: str) -> tuple[str, str]:
+    """The statement's first sentence alone (what a public summary shows), in Chinese and English."""
+    return HEADS.get(decision, ("不作符合性判定", "No statement of conformity"))
+
+
 def rule_texts(rule: str) -> tuple[str, str]:
     """The rule as a report names it, in Chinese and English ("" for the rule "none")."""
     if rule not in RULES:

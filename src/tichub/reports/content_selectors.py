@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tichub.accounts.models import Organisation, User
@@ -22,9 +23,9 @@ from tichub.lims.choices import LIVE_TEST_STATES, ResultDecision, ReviewAction, 
 from tichub.lims.models import LabSample, ReviewStep, Test
 from tichub.lims.review_selectors import item_decisions
 from tichub.lims.statement import sample_statement
-from tichub.marketplace.models import ContractReview
+from tichub.marketplace.models import ContractReview, Need
 from tichub.registry.choices import ScopeStatus
-from tichub.registry.models import Accreditation, ScopeRow
+from tichub.registry.models import Accreditation, InstitutionProfile, ScopeRow, TestSite
 from tichub.registry.services import parameter_key
 
 from . import marks
@@ -56,6 +57,11 @@ CONDITIONS_EN: dict[str, str] = {
     SampleCondition.OTHER: "Other irregularity",
 }
 CONDITIONS_ZH: dict[str, str] = {value: str(label) for value, label in SampleCondition.choices}
+#: The bodies of the marks a report may carry, as printed beside the mark.
+BODY_NAMES: dict[str, tuple[str, str]] = {
+    "CNAS": ("中国合格评定国家认可委员会", "China National Accreditation Service for Conformity Assessment"),
+    "CMA": ("检验检测机构资质认定", "China Inspection Body and Laboratory Mandatory Approval"),
+}
 
 #: Fixed statements every report carries (7.8.2.1 l, 7.8.2.2; reproduction: CNAS-CL01 7.8.1.2 practice).
 STATEMENTS = (
@@ -75,7 +81,8 @@ def report_tests(sample: LabSample) -> list[Test]:
     return list(
         Test.objects.filter(Q(sample_id=sample.pk) | Q(sample__parent_id=sample.pk), status__in=LIVE_TEST_STATES)
         .select_related("sample", "standard", "method", "subcontractor", "entered_by", "approved_by")
-        .order_by("sample_id", "pk")
+        # A retest takes its original's place (the original, retested or retracted, is not live).
+        .order_by("sample_id", Coalesce("retest_of_id", "pk"), "pk")
     )
 
 
@@ -101,37 +108,58 @@ def _parameter_key(test: Test) -> str:
     return test.method.parameter_key if test.method is not None else parameter_key(test.parameter, test.parameter_en)
 
 
-def _scope(institution_id: int, tests: Sequence[Test], on: dt.date) -> tuple[list[marks.Accreditation], dict]:
-    """The institution's accreditations valid on `on` and, per (edition, parameter key), those whose active scope
-    holds it, with the site of the scope row (two queries)."""
-    valid = list(
-        Accreditation.objects.filter(
-            organisation_id=institution_id, body__in=marks.MARKED_BODIES, valid_from__lte=on, valid_until__gte=on
-        ).order_by("body", "number")
-    )
-    wanted = {(test.standard_id, _parameter_key(test)) for test in tests if test.subcontractor_id is None}
-    rows = (
-        ScopeRow.objects.filter(
-            organisation_id=institution_id,
-            status=ScopeStatus.ACTIVE,
-            standard_id__in={edition for edition, _key in wanted},
-            parameter_key__in={key for _edition, key in wanted},
+def _scope(
+    institution_id: int, tests: Sequence[Test]
+) -> tuple[list[marks.Accreditation], dict[tuple[int, str], list[ScopeRow]]]:
+    """The institution's CMA / CNAS accreditations (whatever their dates: marks.report_marks decides on the day of
+    issue) and, per (edition, parameter key) of its own items, the scope rows that name it, whatever their status
+    (marks.held keeps the active ones). Three queries (accreditations, rows with their sites, their
+    accreditations)."""
+    accreditations = [
+        marks.Accreditation(a.pk, a.body, a.number, a.valid_from, a.valid_until)
+        for a in Accreditation.objects.filter(organisation_id=institution_id, body__in=marks.MARKED_BODIES).order_by(
+            "body", "valid_from", "number", "pk"
         )
-        .select_related("site")
-        .prefetch_related("accreditations")
-    )
-    held: dict[tuple[int, str], dict[str, Any]] = {}
-    valid_ids = {a.pk for a in valid}
-    for row in rows:
-        entry = held.setdefault((row.standard_id, row.parameter_key), {"ids": set(), "site": row.site})
-        entry["ids"].update(a.pk for a in row.accreditations.all() if a.pk in valid_ids)
-    return [marks.Accreditation(a.pk, a.body, a.number) for a in valid], held
+    ]
+    wanted = {(test.standard_id, _parameter_key(test)) for test in tests if test.subcontractor_id is None}
+    rows: dict[tuple[int, str], list[ScopeRow]] = {}
+    if wanted:
+        found = (
+            ScopeRow.objects.filter(
+                organisation_id=institution_id,
+                standard_id__in={edition for edition, _key in wanted},
+                parameter_key__in={key for _edition, key in wanted},
+            )
+            .select_related("site")
+            .prefetch_related("accreditations")
+            .order_by("pk")
+        )
+        for row in found:
+            if (row.standard_id, row.parameter_key) in wanted:
+                rows.setdefault((row.standard_id, row.parameter_key), []).append(row)
+    return accreditations, rows
 
 
-def _result_row(test: Test, outside: tuple[str, ...]) -> dict[str, Any]:
+def _holds(rows: Sequence[ScopeRow]) -> list[marks.ScopeHold]:
+    return [marks.ScopeHold(row.status, frozenset(a.pk for a in row.accreditations.all())) for row in rows]
+
+
+def _sites(rows: dict[tuple[int, str], list[ScopeRow]]) -> list[dict[str, str]]:
+    """The sites whose active scope rows hold the report's own items (7.8.2.1 c), in the order first met."""
+    sites: dict[int, TestSite] = {}
+    for group in rows.values():
+        for row in group:
+            if row.status == ScopeStatus.ACTIVE:
+                sites.setdefault(row.site_id, row.site)
+    return [{"name_zh": s.name_zh, "name_en": s.name_en, "address": s.address_zh} for s in sites.values()]
+
+
+def _result_row(test: Test, index: int, outside: tuple[str, ...], subcontract_symbol: str) -> dict[str, Any]:
     edition = test.standard
     decision = test.decision if test.decision in DECISIONS_EN and (test.lower_limit or test.upper_limit) else ""
+    flags = [marks.SYMBOLS.get(body, "*") for body in outside] + ([subcontract_symbol] if subcontract_symbol else [])
     return {
+        "index": index,
         "key": test.keyword,
         "sample": test.sample.number,
         "parameter": test.parameter,
@@ -149,8 +177,26 @@ def _result_row(test: Test, outside: tuple[str, ...]) -> dict[str, Any]:
         "decision_zh": DECISIONS_ZH.get(decision, ""),
         "decision_en": DECISIONS_EN.get(decision, ""),
         "outside_marks": list(outside),
+        "flags": flags,
         "subcontractor": _org(test.subcontractor) if test.subcontractor is not None else None,
     }
+
+
+def _subcontractors(tests: Sequence[Test], symbols: Mapping[int, str]) -> list[dict[str, Any]]:
+    """The external providers of subcontracted results (7.8.2.1 l: clearly identified), with their symbol and
+    the items they tested."""
+    providers: dict[int, dict[str, Any]] = {}
+    for test in tests:
+        if test.subcontractor is None:
+            continue
+        entry = providers.setdefault(
+            test.subcontractor.pk,
+            {"symbol": symbols[test.subcontractor.pk], **_org(test.subcontractor), "items": [], "items_en": []},
+        )
+        if test.parameter not in entry["items"]:
+            entry["items"].append(test.parameter)
+            entry["items_en"].append(test.parameter_en or test.parameter)
+    return list(providers.values())
 
 
 def _dates(tests: Sequence[Test]) -> tuple[str, str]:
@@ -174,24 +220,30 @@ def report_content(
     valid_until: dt.date | None = None,
 ) -> dict[str, Any]:
     """The report's content document (format `tichub-report` 1). `sample` comes with its order, institution,
-    enterprise and announcement loaded; `tests` are `report_tests(sample)` (all approved)."""
+    enterprise and announcement loaded; `tests` are `report_tests(sample)` (all approved). Seven queries whatever
+    the number of tests."""
     issued_on = timezone.localdate(issued_at)
-    accreditations, held = _scope(sample.institution_id, tests, issued_on)
+    accreditations, rows = _scope(sample.institution_id, tests)
     items = [
         marks.Item(
             key=test.keyword,
             parameter=test.parameter,
             parameter_en=test.parameter_en,
             subcontracted=test.subcontractor_id is not None,
-            accreditation_ids=frozenset(held.get((test.standard_id, _parameter_key(test)), {}).get("ids", ())),
+            accreditation_ids=marks.held(_holds(rows.get((test.standard_id, _parameter_key(test)), [])))
+            if test.subcontractor_id is None
+            else frozenset(),
         )
         for test in tests
     ]
-    printed = marks.report_marks(accreditations, items)
+    printed = marks.report_marks(accreditations, items, on=issued_on)
     outside = marks.outside_marks(printed)
+    symbols = marks.subcontract_symbols(test.subcontractor_id for test in tests)
     by_key = {test.keyword: test for test in tests}
-    sites = [entry["site"] for entry in held.values() if entry["ids"]]
+    sites = _sites(rows)
     order = sample.order
+    profile = InstitutionProfile.objects.filter(organisation_id=sample.institution_id).first()
+    contact = Need.objects.filter(pk=order.need_id).values_list("created_by__name", flat=True).first()
     review = ContractReview.objects.filter(order_id=order.pk).only("deviations").first()
     steps = ReviewStep.objects.filter(test__in=tests, action=ReviewAction.CHECK).select_related("by").order_by("at")
     statement = sample_statement(item_decisions(tests), tests[0].decision_rule if tests else order.decision_rule)
@@ -213,11 +265,18 @@ def report_content(
         "valid_until": valid_until.isoformat() if valid_until else None,
         "institution": {
             **_org(sample.institution),
-            "site_zh": sites[0].name_zh if sites else "",
-            "site_en": sites[0].name_en if sites else "",
-            "site_address": sites[0].address_zh if sites else "",
+            "phone": profile.phone if profile is not None else "",
+            "email": profile.email if profile is not None else "",
+            "website": profile.website if profile is not None else "",
+            "site_zh": sites[0]["name_zh"] if sites else "",
+            "site_en": sites[0]["name_en"] if sites else "",
+            "site_address": sites[0]["address"] if sites else "",
+            "sites": sites,
         },
-        "customer": _org(sample.enterprise),
+        "customer": {
+            **_org(sample.enterprise),
+            "contact": contact or "",
+        },
         "order": {"number": order.number, "date": timezone.localdate(order.created_at).isoformat()},
         "sample": {
             "number": sample.number,
@@ -237,7 +296,11 @@ def report_content(
             {"code": code, "title_zh": edition.title_zh, "title_en": edition.title_en}
             for code, edition in sorted(methods.items())
         ],
-        "results": [_result_row(test, outside.get(test.keyword, ())) for test in tests],
+        "results": [
+            _result_row(test, index, outside.get(test.keyword, ()), symbols.get(test.subcontractor_id or 0, ""))
+            for index, test in enumerate(tests, start=1)
+        ],
+        "subcontractors": _subcontractors(tests, symbols),
         "statement": {
             "decision": statement.decision,
             "text_zh": statement.text_zh,
@@ -249,6 +312,9 @@ def report_content(
             {
                 "body": mark.body,
                 "number": mark.number,
+                "symbol": mark.symbol,
+                "name_zh": BODY_NAMES[mark.body][0],
+                "name_en": BODY_NAMES[mark.body][1],
                 "not_covered": [by_key[key].parameter for key in mark.not_covered],
                 "not_covered_en": [by_key[key].parameter_en or by_key[key].parameter for key in mark.not_covered],
             }

@@ -596,13 +596,16 @@ CLAIM_LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "date": ("签发日期", "Date of issue"),
     "prod": ("产品", "Product"),
     "concl": ("结论", "Conclusion"),
-    "sha": ("PDF 文件 SHA-256", "PDF file SHA-256"),
+    "sha": ("报告数据 SHA-256", "Report data SHA-256 (report.json)"),
     "id": ("公开编号", "Public id"),
 }
+#: A report's statement of conformity (the `concl` claim: tichub.lims.choices.ResultDecision, ILAC-G8).
 CONCLUSIONS: Final[Mapping[str, tuple[str, str]]] = {
-    "pass": ("符合", "conforms"),
-    "fail": ("不符合", "does not conform"),
-    "info": ("仅提供数据，不作判定", "results only, no statement of conformity"),
+    "pass": ("合格", "conforms"),
+    "conditional_pass": ("有条件合格", "conditional pass"),
+    "conditional_fail": ("有条件不合格", "conditional fail"),
+    "fail": ("不合格", "does not conform"),
+    "none": ("不判定", "no statement of conformity"),
 }
 
 

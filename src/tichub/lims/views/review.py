@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from tichub.core.errors import NotFound, ServiceError
 from tichub.core.routes import actor_of, policy
+from tichub.reports.report_selectors import sample_reports
 
 from .. import review_selectors, review_services
 from ..forms.review import ApproveForm, CheckForm, ReasonForm, RejectForm
@@ -65,8 +66,10 @@ def _approval_page(request: HttpRequest, status: int = 200, **extra: Any) -> Htt
 
 
 def _sample_page(request: HttpRequest, pk: int, status: int = 200, **extra: Any) -> HttpResponse:
-    review = review_selectors.sample_review(actor_of(request), pk)
-    context = {"review": review, "sample": review.sample, **extra}
+    actor = actor_of(request)
+    review = review_selectors.sample_review(actor, pk)
+    reports = sample_reports(actor, pk) if actor.can("reports.view") else []
+    context = {"review": review, "sample": review.sample, "reports": reports, **extra}
     return render(request, "lims/review/sample.html", context, status=status)
 
 

@@ -7,6 +7,7 @@ from tichub.core.tenancy import Actor
 from tichub.lims import demo as lims_demo
 from tichub.marketplace import demo as market_demo
 from tichub.registry import demo as registry_demo
+from tichub.reports import demo as reports_demo
 from tichub.standards import demo as standards_demo
 from tichub.trust import key_services
 
@@ -36,6 +37,7 @@ class Command(BaseCommand):
                 f"Laboratory / 实验室: {lab['samples']} samples, {lab['tests']} tests ({lab['approved']} approved), "
                 f"{lab['methods']} methods, {lab['instruments']} instruments"
             )
+        self.stdout.write(reports_demo.summary(reports_demo.load()))
         width = max(len(email) for email, *_ in rows)
         self.stdout.write(self.style.SUCCESS(f"Demo users / 演示用户 (password / 密码: {accounts_demo.DEMO_PASSWORD})"))
         for email, role, organisation, has_totp in rows:

@@ -1,6 +1,8 @@
-"""`tichub verify 'TIC1:...' --trust-list FILE` (or `--image FILE`): offline verification (tichub.trust.verify_cli).
+"""`tichub verify 'TIC1:...' --trust-list FILE` (or `--image FILE`, or `--pdf FILE`): offline verification
+(tichub.trust.verify_cli).
 
-Exit status 0 only for a genuine and current code; 1 for any other verdict; 2 when nothing could be verified.
+Exit status 0 only for a genuine and current code, or a report PDF with a valid signature, a genuine and current
+attached code and matching report data; 1 for any other verdict; 2 when nothing could be verified.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ def _moment(text: str) -> dt.datetime:
 
 
 class Command(BaseCommand):
-    help = "Verify a signed QR code (its text, or a PNG/JPEG photo of it) against a saved trust list, offline."
+    help = (
+        "Verify a signed QR code (its text, or a PNG/JPEG photo of it) or a report PDF against a saved trust list, "
+        "offline."
+    )
     requires_system_checks: list[str] = []  # offline: no database, no checks
     requires_migrations_checks = False
 
@@ -31,14 +36,17 @@ class Command(BaseCommand):
         parser.add_argument("--trust-list", required=True, help="a trust list saved with `tichub trust-list export`")
         parser.add_argument("--image", help="a PNG or JPEG photo or scan of the QR code, instead of the text")
         parser.add_argument(
+            "--pdf", help="a report PDF: its signature, the QR code and report data it attaches, instead of the text"
+        )
+        parser.add_argument(
             "--platform-key-fingerprint",
             help="the platform root key's SHA-256 fingerprint: refuse a trust list from any other platform",
         )
         parser.add_argument("--now", help="verify as of this time (ISO 8601 with offset); default: now")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if bool(options["text"]) == bool(options["image"]):
-            raise CommandError("Give either the code's text or --image FILE.", returncode=2)
+        if sum(bool(options[name]) for name in ("text", "image", "pdf")) != 1:
+            raise CommandError("Give one of: the code's text, --image FILE, --pdf FILE.", returncode=2)
         try:
             now = _moment(options["now"]) if options["now"] else None
         except ValueError as exc:
@@ -47,6 +55,7 @@ class Command(BaseCommand):
             text=options["text"],
             trust_list_path=options["trust_list"],
             image_path=options["image"],
+            pdf_path=options["pdf"],
             platform_key_fingerprint=options["platform_key_fingerprint"],
             now=now,
             out=self.stdout,
