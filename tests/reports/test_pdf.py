@@ -84,7 +84,7 @@ def test_report_text_in_chinese_and_english(report):
         f"联系人 Contact: {c['customer']['contact']}",
         f"委托单号 Order No.: {c['order']['number']}（{c['order']['date']}）",
         "检测地点 Site of testing: 广西检测中心甲 本部",
-        "样品编号 Sample No. S2026-00001",
+        f"样品编号 Sample No. {c['sample']['number']}",
         "样品描述 Description 一级白砂糖，袋装",
         "批号 Batch B20261101",
         "数量 Quantity 2 袋 × 1 kg",
